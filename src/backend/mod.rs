@@ -1,0 +1,43 @@
+//! Generation backends: where candidate solutions come from. `mock` is an honest simulator of a
+//! weak model for demos and tests; `openai` talks to any OpenAI-compatible server.
+
+use serde::{Deserialize, Serialize};
+
+/// What a backend is asked for: a chat prompt and how many candidates.
+#[derive(Debug, Clone)]
+pub struct GenerationRequest {
+    /// System message (the code-only contract).
+    pub system: String,
+    /// User message: the task, function name, signature and an optional memory block.
+    pub user: String,
+    /// The function the candidate must define (used to pick the right code block).
+    pub function_name: String,
+    pub n: usize,
+    pub temperature: f32,
+    pub max_tokens: u32,
+    /// Base seed; candidate i uses `seed + i` where the server honours seeds.
+    pub seed: u64,
+    /// A LoRA adapter to apply for this request, when the server supports it.
+    pub adapter: Option<AdapterRef>,
+}
+
+/// How to ask a server for an adapter: llama.cpp's per-request `lora` id, or vLLM's model name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AdapterRef {
+    LlamaCppId { id: u32, scale: f32 },
+    ModelName(String),
+}
+
+/// One generated candidate with what the lab records about it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// The code extracted from the response; empty when the response held no code.
+    pub code: String,
+    /// The raw model text.
+    pub raw: String,
+    pub prompt_tokens: Option<u32>,
+    pub completion_tokens: Option<u32>,
+    pub latency_ms: f64,
+    /// Why no usable code came back (a failed candidate, not a crash).
+    pub error: Option<String>,
+}

@@ -1,0 +1,3 @@
+//! placeholder
+use super::Family;
+pub(super) static FAMILIES: &[&dyn Family] = &[];

@@ -1,0 +1,64 @@
+//! The verifier: runs a candidate against a task's hidden tests in an isolated Python process and
+//! returns a verdict. Only candidates it passes become memory or training data, so it must be
+//! hard to fool (an explicit verdict written by the harness after every test ran, type-strict
+//! comparisons) and fast (a pool of warm Python workers that fork per candidate).
+
+use serde::{Deserialize, Serialize};
+
+/// Which tests run: real pytest on `reference_tests`, or the light harness on `assert_tests`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Pytest,
+    Fast,
+}
+
+/// The outcome class of one verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerdictKind {
+    /// The harness reported that every test ran and passed.
+    Pass,
+    /// A test's assertion failed.
+    Fail,
+    /// An exception, a syntax error or a missing function.
+    Error,
+    /// The wall-clock deadline passed; the whole process group was killed.
+    Timeout,
+    /// Killed by a signal or a resource limit, or exited before the harness reported.
+    Crash,
+    /// The harness itself failed; never counted against a model.
+    Infra,
+}
+
+impl VerdictKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictKind::Pass => "pass",
+            VerdictKind::Fail => "fail",
+            VerdictKind::Error => "error",
+            VerdictKind::Timeout => "timeout",
+            VerdictKind::Crash => "crash",
+            VerdictKind::Infra => "infra",
+        }
+    }
+}
+
+/// The full record of one verification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub verdict: VerdictKind,
+    pub tests_run: u32,
+    pub tests_passed: u32,
+    /// Name of the first failing test (or the stage that failed, e.g. `import`).
+    pub first_failure: Option<String>,
+    /// Captured output and the failure's traceback, capped.
+    pub log: String,
+    pub duration_ms: f64,
+}
+
+impl Verdict {
+    pub fn passed(&self) -> bool {
+        self.verdict == VerdictKind::Pass
+    }
+}
