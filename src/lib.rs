@@ -6,5 +6,6 @@
 //! `eval` (held-out conditions with honest statistics) -> `plot`.
 
 pub mod backend;
+pub mod error;
 pub mod tasks;
 pub mod verify;

@@ -41,3 +41,17 @@ pub struct Candidate {
     /// Why no usable code came back (a failed candidate, not a crash).
     pub error: Option<String>,
 }
+
+/// A source of candidate solutions. Implementations are shared by the generation threads of the
+/// pipeline, so they must be thread-safe; `generate` blocks until the candidates are back.
+pub trait Backend: Send + Sync {
+    /// `mock` or `openai`.
+    fn name(&self) -> &'static str;
+    /// The model identifier recorded with every run.
+    fn model(&self) -> String;
+    /// Whether results are a simulation (the mock) rather than a real model.
+    fn is_simulation(&self) -> bool;
+    /// Returns `request.n` candidates. An `Err` means the backend itself failed (e.g. the server
+    /// went away); a response without code is a `Candidate` with an `error`, not an `Err`.
+    fn generate(&self, request: &GenerationRequest) -> anyhow::Result<Vec<Candidate>>;
+}
