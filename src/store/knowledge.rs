@@ -1,0 +1,1 @@
+//! Consolidated knowledge: rules and procedures with provenance (filled in with consolidation).
