@@ -9,6 +9,8 @@ pub mod backend;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod memory;
+pub mod prompt;
 pub mod store;
 pub mod tasks;
 pub mod verify;
