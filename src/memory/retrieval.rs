@@ -23,8 +23,9 @@ pub enum Strategy {
 
 /// Words too common in task prompts to say anything about similarity.
 const STOPWORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "be", "by", "each", "for", "from", "given", "if", "in", "is", "it", "its", "of", "on",
-    "or", "that", "the", "their", "then", "this", "to", "with", "return", "returns", "function", "write",
+    "a", "an", "and", "are", "as", "be", "by", "each", "for", "from", "given", "if", "in", "is",
+    "it", "its", "of", "on", "or", "that", "the", "their", "then", "this", "to", "with", "return",
+    "returns", "function", "write",
 ];
 
 /// The FTS5 query for free text: distinct tokens, each quoted, joined with OR. `None` when no
@@ -34,11 +35,19 @@ pub fn fts_query(text: &str) -> Option<String> {
     let tokens: Vec<String> = text
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .map(str::to_lowercase)
-        .filter(|t| t.len() >= 2 && !t.chars().all(|c| c.is_ascii_digit()) && !STOPWORDS.contains(&t.as_str()))
+        .filter(|t| {
+            t.len() >= 2
+                && !t.chars().all(|c| c.is_ascii_digit())
+                && !STOPWORDS.contains(&t.as_str())
+        })
         .filter(|t| seen.insert(t.clone()))
         .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
         .collect();
-    if tokens.is_empty() { None } else { Some(tokens.join(" OR ")) }
+    if tokens.is_empty() {
+        None
+    } else {
+        Some(tokens.join(" OR "))
+    }
 }
 
 /// Retrieves memory for tasks, excluding held-out tasks.
@@ -71,7 +80,11 @@ impl Retriever {
         Ok(out)
     }
 
-    fn episodes(&self, store: &Store, query: Option<&str>) -> anyhow::Result<Vec<RetrievedEpisode>> {
+    fn episodes(
+        &self,
+        store: &Store,
+        query: Option<&str>,
+    ) -> anyhow::Result<Vec<RetrievedEpisode>> {
         let sql = match (self.strategy, query) {
             (Strategy::Bm25, Some(_)) => {
                 "SELECT e.id, e.task_id, e.prompt, e.candidate_code, bm25(episodes_fts, 1.0, 0.3) AS score
@@ -86,7 +99,13 @@ impl Retriever {
         };
         let mut stmt = store.conn().prepare_cached(sql)?;
         let rows = stmt.query_map(params![query.unwrap_or(""), OVERFETCH as i64], |r| {
-            Ok(RetrievedEpisode { id: r.get(0)?, task_id: r.get(1)?, prompt: r.get(2)?, code: r.get(3)?, score: r.get(4)? })
+            Ok(RetrievedEpisode {
+                id: r.get(0)?,
+                task_id: r.get(1)?,
+                prompt: r.get(2)?,
+                code: r.get(3)?,
+                score: r.get(4)?,
+            })
         })?;
         let mut seen_tasks = HashSet::new();
         let mut seen_code = HashSet::new();
@@ -112,7 +131,9 @@ impl Retriever {
         if self.excluded.is_empty() {
             return Ok(false);
         }
-        let sql = format!("SELECT e.task_id FROM {table} s JOIN episodes e ON e.id = s.episode_id WHERE s.{column} = ?1");
+        let sql = format!(
+            "SELECT e.task_id FROM {table} s JOIN episodes e ON e.id = s.episode_id WHERE s.{column} = ?1"
+        );
         let mut stmt = store.conn().prepare_cached(&sql)?;
         let ids = stmt.query_map([id], |r| r.get::<_, String>(0))?;
         for task_id in ids {
@@ -123,7 +144,11 @@ impl Retriever {
         Ok(false)
     }
 
-    fn procedures(&self, store: &Store, query: Option<&str>) -> anyhow::Result<Vec<RetrievedProcedure>> {
+    fn procedures(
+        &self,
+        store: &Store,
+        query: Option<&str>,
+    ) -> anyhow::Result<Vec<RetrievedProcedure>> {
         let sql = match (self.strategy, query) {
             (Strategy::Bm25, Some(_)) => {
                 "SELECT p.id, p.pattern, p.recipe_text, bm25(procedures_fts, 1.0, 0.2) AS score
@@ -139,7 +164,12 @@ impl Retriever {
         let mut stmt = store.conn().prepare_cached(sql)?;
         let rows: Vec<RetrievedProcedure> = stmt
             .query_map(params![query.unwrap_or(""), OVERFETCH as i64], |r| {
-                Ok(RetrievedProcedure { id: r.get(0)?, pattern: r.get(1)?, recipe: r.get(2)?, score: r.get(3)? })
+                Ok(RetrievedProcedure {
+                    id: r.get(0)?,
+                    pattern: r.get(1)?,
+                    recipe: r.get(2)?,
+                    score: r.get(3)?,
+                })
             })?
             .collect::<Result<_, _>>()?;
         let mut picked = Vec::new();
@@ -170,7 +200,11 @@ impl Retriever {
         let mut stmt = store.conn().prepare_cached(sql)?;
         let rows: Vec<RetrievedRule> = stmt
             .query_map(params![query.unwrap_or(""), OVERFETCH as i64], |r| {
-                Ok(RetrievedRule { id: r.get(0)?, text: r.get(1)?, score: r.get(2)? })
+                Ok(RetrievedRule {
+                    id: r.get(0)?,
+                    text: r.get(1)?,
+                    score: r.get(2)?,
+                })
             })?
             .collect::<Result<_, _>>()?;
         let mut picked = Vec::new();
@@ -199,9 +233,26 @@ mod tests {
         assert_eq!(fts_query("a the 12 ,,"), None);
         // Every produced query must be accepted by FTS5.
         let store = Store::in_memory().unwrap();
-        for text in ["fizz-buzz", "\"unbalanced", "AND", "NOT", "c++", "task:x", "NEAR(a b)", "x*", "^start"] {
+        for text in [
+            "fizz-buzz",
+            "\"unbalanced",
+            "AND",
+            "NOT",
+            "c++",
+            "task:x",
+            "NEAR(a b)",
+            "x*",
+            "^start",
+        ] {
             if let Some(q) = fts_query(text) {
-                store.conn().query_row("SELECT count(*) FROM episodes_fts WHERE episodes_fts MATCH ?1", [&q], |r| r.get::<_, i64>(0)).unwrap();
+                store
+                    .conn()
+                    .query_row(
+                        "SELECT count(*) FROM episodes_fts WHERE episodes_fts MATCH ?1",
+                        [&q],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .unwrap();
             }
         }
     }
