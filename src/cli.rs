@@ -112,3 +112,56 @@ mod tests {
         super::Cli::command().debug_assert();
     }
 }
+
+/// Which backend produces candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// The built-in simulator of a weak model (results are labelled as simulation).
+    Mock,
+    /// Any OpenAI-compatible chat/completions server.
+    Openai,
+}
+
+/// The generation backend and its sampling settings.
+#[derive(Debug, Clone, Args)]
+pub struct BackendArgs {
+    /// Generation backend.
+    #[arg(long, env = "RSLM_BACKEND", value_enum, default_value = "mock")]
+    pub backend: BackendKind,
+    /// Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.
+    #[arg(long, env = "RSLM_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Model name as the server knows it.
+    #[arg(long, env = "RSLM_MODEL")]
+    pub model: Option<String>,
+    /// API key, sent as a bearer token; never logged or stored.
+    #[arg(long = "api-key-from-env", env = "RSLM_API_KEY", hide_env_values = true, hide = true)]
+    pub api_key: Option<String>,
+    /// Sampling temperature.
+    #[arg(long, env = "RSLM_TEMPERATURE", default_value_t = 0.2)]
+    pub temperature: f32,
+    /// Maximum tokens per completion.
+    #[arg(long, env = "RSLM_MAX_TOKENS", default_value_t = 256)]
+    pub max_tokens: u32,
+    /// Requests in flight at once (openai backend).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
+    /// Seconds before a request to the model server times out.
+    #[arg(long, default_value_t = 120.0)]
+    pub request_timeout: f64,
+}
+
+/// The verifier's settings.
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// Fast mode: run assert_tests with the light harness instead of pytest.
+    #[arg(long = "fast-verify", env = "RSLM_FAST_VERIFY", action = clap::ArgAction::SetTrue)]
+    pub fast_verify: bool,
+    /// Seconds a candidate may run before its process group is killed (default: 1 fast, 5 pytest).
+    #[arg(long = "verify-timeout")]
+    pub verify_timeout: Option<f64>,
+    /// Warm verifier workers (0 = one per core).
+    #[arg(long = "verify-workers", default_value_t = 0)]
+    pub verify_workers: usize,
+}

@@ -30,6 +30,8 @@ CREATE TABLE runs (
     prompt_version TEXT,
     tasks_source TEXT,
     config_json TEXT NOT NULL,
+    -- The task ids a run set out to do, so a resumed run finishes exactly these.
+    selection_json TEXT,
     counts_json TEXT
 );
 
