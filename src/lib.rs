@@ -6,6 +6,7 @@
 //! `eval` (held-out conditions with honest statistics) -> `plot`.
 
 pub mod backend;
+pub mod code;
 pub mod cli;
 pub mod commands;
 pub mod error;

@@ -65,3 +65,103 @@ pub fn user_message(task: &Task, memory: &Retrieved) -> String {
     }
     text
 }
+
+/// A literal value written in a task description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Literal {
+    Number(String),
+    Text(String),
+}
+
+/// The literals of a description, in order: integers and quoted strings.
+pub fn literals(text: &str) -> Vec<Literal> {
+    literal_spans(text).into_iter().map(|(_, l)| l).collect()
+}
+
+/// The description with every literal replaced by `<N>` (number) or `<S>` (string): the shape
+/// shared by tasks that differ only in their parameters.
+pub fn pattern(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut at = 0;
+    for (span, literal) in literal_spans(text) {
+        out.extend(&chars[at..span.start]);
+        out.push_str(match literal {
+            Literal::Number(_) => "<N>",
+            Literal::Text(_) => "<S>",
+        });
+        at = span.end;
+    }
+    out.extend(&chars[at..]);
+    out
+}
+
+/// Literals with their character ranges.
+fn literal_spans(text: &str) -> Vec<(std::ops::Range<usize>, Literal)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    while i < chars.len() {
+        let c = chars[i];
+        let prev_is_word = i > 0 && is_word(chars[i - 1]);
+        if (c == '\'' || c == '"') && !prev_is_word {
+            if let Some(len) = chars[i + 1..]
+                .iter()
+                .take_while(|&&x| x != '\n')
+                .position(|&x| x == c)
+            {
+                let after = chars.get(i + 1 + len + 1).copied();
+                if !after.is_some_and(is_word) {
+                    out.push((i..i + len + 2, Literal::Text(chars[i + 1..i + 1 + len].iter().collect())));
+                    i += len + 2;
+                    continue;
+                }
+            }
+        }
+        let starts_number = c.is_ascii_digit()
+            || (c == '-' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()));
+        if starts_number && !prev_is_word {
+            let start = i;
+            i += 1;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i < chars.len() && is_word(chars[i]) {
+                continue;
+            }
+            out.push((start..i, Literal::Number(chars[start..i].iter().collect())));
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_hide_parameters() {
+        assert_eq!(pattern("Rotate values left by 3; use '-' as fill."), "Rotate values left by <N>; use <S> as fill.");
+    }
+
+    #[test]
+    fn finds_numbers_and_quoted_strings_but_not_apostrophes() {
+        let lits = literals(
+            "Replace 'a' with \"-\" in s, keep the word's case, shift by -3 and 12; x2 is a name.",
+        );
+        assert_eq!(
+            lits,
+            vec![
+                Literal::Text("a".into()),
+                Literal::Text("-".into()),
+                Literal::Number("-3".into()),
+                Literal::Number("12".into())
+            ]
+        );
+    }
+
+}

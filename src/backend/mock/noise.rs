@@ -95,7 +95,7 @@ fn swap_operator(code: &str, rng: &mut Rng) -> Option<String> {
 
 /// Names the function differently from what was asked.
 fn wrong_name(code: &str, _rng: &mut Rng) -> Option<String> {
-    let (name, _) = super::adapt::signature(code)?;
+    let (name, _) = crate::code::signature(code)?;
     Some(code.replacen(&format!("def {name}("), &format!("def {name}_solution("), 1))
 }
 
