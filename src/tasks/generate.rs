@@ -139,3 +139,4 @@ pub fn generate(count: usize) -> Result<Vec<Task>, GenerateError> {
     }
     Ok(tasks)
 }
+
