@@ -136,7 +136,12 @@ pub struct BackendArgs {
     #[arg(long, env = "RSLM_MODEL")]
     pub model: Option<String>,
     /// API key, sent as a bearer token; never logged or stored.
-    #[arg(long = "api-key-from-env", env = "RSLM_API_KEY", hide_env_values = true, hide = true)]
+    #[arg(
+        long = "api-key-from-env",
+        env = "RSLM_API_KEY",
+        hide_env_values = true,
+        hide = true
+    )]
     pub api_key: Option<String>,
     /// Sampling temperature.
     #[arg(long, env = "RSLM_TEMPERATURE", default_value_t = 0.2)]

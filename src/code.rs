@@ -57,7 +57,6 @@ pub fn signature(code: &str) -> Option<(String, Vec<String>)> {
     Some((name.trim().to_string(), params))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +70,4 @@ mod tests {
         );
         assert_eq!(out, "return [7, 3, 37, x3]");
     }
-
 }

@@ -6,8 +6,8 @@
 //! `eval` (held-out conditions with honest statistics) -> `plot`.
 
 pub mod backend;
-pub mod code;
 pub mod cli;
+pub mod code;
 pub mod commands;
 pub mod error;
 pub mod memory;

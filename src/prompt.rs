@@ -113,7 +113,10 @@ fn literal_spans(text: &str) -> Vec<(std::ops::Range<usize>, Literal)> {
             {
                 let after = chars.get(i + 1 + len + 1).copied();
                 if !after.is_some_and(is_word) {
-                    out.push((i..i + len + 2, Literal::Text(chars[i + 1..i + 1 + len].iter().collect())));
+                    out.push((
+                        i..i + len + 2,
+                        Literal::Text(chars[i + 1..i + 1 + len].iter().collect()),
+                    ));
                     i += len + 2;
                     continue;
                 }
@@ -138,14 +141,16 @@ fn literal_spans(text: &str) -> Vec<(std::ops::Range<usize>, Literal)> {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn patterns_hide_parameters() {
-        assert_eq!(pattern("Rotate values left by 3; use '-' as fill."), "Rotate values left by <N>; use <S> as fill.");
+        assert_eq!(
+            pattern("Rotate values left by 3; use '-' as fill."),
+            "Rotate values left by <N>; use <S> as fill."
+        );
     }
 
     #[test]
@@ -163,5 +168,4 @@ mod tests {
             ]
         );
     }
-
 }

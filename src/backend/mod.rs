@@ -58,4 +58,3 @@ pub trait Backend: Send + Sync {
     /// went away); a response without code is a `Candidate` with an `error`, not an `Err`.
     fn generate(&self, request: &GenerationRequest) -> anyhow::Result<Vec<Candidate>>;
 }
-

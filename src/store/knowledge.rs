@@ -57,8 +57,16 @@ impl NewKnowledge {
     /// The de-duplication key: a hash of the normalised text.
     pub fn key(&self) -> String {
         use sha2::{Digest, Sha256};
-        let normalized: String = format!("{}\n{}", self.title, self.body).split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-        Sha256::digest(normalized.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect()
+        let normalized: String = format!("{}\n{}", self.title, self.body)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        Sha256::digest(normalized.as_bytes())
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
@@ -100,7 +108,13 @@ impl Store {
         let table = item.kind.table();
         let (sources, column) = item.kind.sources();
         let tx = self.conn_mut().transaction()?;
-        let existing: Option<i64> = tx.query_row(&format!("SELECT id FROM {table} WHERE key = ?1"), [&key], |r| r.get(0)).optional()?;
+        let existing: Option<i64> = tx
+            .query_row(
+                &format!("SELECT id FROM {table} WHERE key = ?1"),
+                [&key],
+                |r| r.get(0),
+            )
+            .optional()?;
         let (id, created) = match existing {
             Some(id) => (id, false),
             None => {
@@ -119,7 +133,10 @@ impl Store {
         };
         let mut new_sources = 0;
         for episode in &item.episode_ids {
-            new_sources += tx.execute(&format!("INSERT OR IGNORE INTO {sources} ({column}, episode_id) VALUES (?1, ?2)"), params![id, episode])?;
+            new_sources += tx.execute(
+                &format!("INSERT OR IGNORE INTO {sources} ({column}, episode_id) VALUES (?1, ?2)"),
+                params![id, episode],
+            )?;
         }
         let outcome = if created {
             Added::Created(id)
@@ -146,24 +163,46 @@ impl Store {
     }
 
     /// Every rule or procedure, oldest first; retired ones only when asked.
-    pub fn list_knowledge(&self, kind: KnowledgeKind, include_retired: bool) -> anyhow::Result<Vec<KnowledgeItem>> {
+    pub fn list_knowledge(
+        &self,
+        kind: KnowledgeKind,
+        include_retired: bool,
+    ) -> anyhow::Result<Vec<KnowledgeItem>> {
         let ids: Vec<i64> = {
             let sql = format!(
                 "SELECT id FROM {} {} ORDER BY id",
                 kind.table(),
-                if include_retired { "" } else { "WHERE status = 'active'" }
+                if include_retired {
+                    ""
+                } else {
+                    "WHERE status = 'active'"
+                }
             );
             let mut stmt = self.conn().prepare(&sql)?;
-            stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
         };
-        ids.into_iter().map(|id| self.knowledge_item(kind, id).map(|i| i.expect("listed id exists"))).collect()
+        ids.into_iter()
+            .map(|id| {
+                self.knowledge_item(kind, id)
+                    .map(|i| i.expect("listed id exists"))
+            })
+            .collect()
     }
 
     /// One rule or procedure with its provenance and history.
-    pub fn knowledge_item(&self, kind: KnowledgeKind, id: i64) -> anyhow::Result<Option<KnowledgeItem>> {
+    pub fn knowledge_item(
+        &self,
+        kind: KnowledgeKind,
+        id: i64,
+    ) -> anyhow::Result<Option<KnowledgeItem>> {
         let sql = match kind {
-            KnowledgeKind::Rule => "SELECT id, key, rule_text, '', evidence_count, status, origin, created_at, last_verified_at FROM semantic_rules WHERE id = ?1",
-            KnowledgeKind::Procedure => "SELECT id, key, pattern, recipe_text, evidence_count, status, origin, created_at, last_verified_at FROM procedures WHERE id = ?1",
+            KnowledgeKind::Rule => {
+                "SELECT id, key, rule_text, '', evidence_count, status, origin, created_at, last_verified_at FROM semantic_rules WHERE id = ?1"
+            }
+            KnowledgeKind::Procedure => {
+                "SELECT id, key, pattern, recipe_text, evidence_count, status, origin, created_at, last_verified_at FROM procedures WHERE id = ?1"
+            }
         };
         let item = self
             .conn()
@@ -184,19 +223,33 @@ impl Store {
                 })
             })
             .optional()?;
-        let Some(mut item) = item else { return Ok(None) };
+        let Some(mut item) = item else {
+            return Ok(None);
+        };
         let (sources, column) = kind.sources();
         let mut stmt = self.conn().prepare(&format!(
             "SELECT s.episode_id, e.task_id FROM {sources} s JOIN episodes e ON e.id = s.episode_id WHERE s.{column} = ?1 ORDER BY s.episode_id"
         ))?;
-        item.sources = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        item.sources = stmt
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         let mut stmt = self.conn().prepare("SELECT at, action, reason FROM knowledge_events WHERE kind = ?1 AND item_id = ?2 ORDER BY id")?;
-        item.events = stmt.query_map(params![kind.as_str(), id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        item.events = stmt
+            .query_map(params![kind.as_str(), id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?;
         Ok(Some(item))
     }
 
     /// Retires or restores an item; an unknown id or a no-op change is an error.
-    pub fn set_knowledge_status(&mut self, kind: KnowledgeKind, id: i64, active: bool, reason: &str) -> anyhow::Result<()> {
+    pub fn set_knowledge_status(
+        &mut self,
+        kind: KnowledgeKind,
+        id: i64,
+        active: bool,
+        reason: &str,
+    ) -> anyhow::Result<()> {
         let Some(item) = self.knowledge_item(kind, id)? else {
             anyhow::bail!("no {} with id {id}", kind.as_str());
         };
@@ -205,10 +258,18 @@ impl Store {
             anyhow::bail!("{} {id} is already {target}", kind.as_str());
         }
         let tx = self.conn_mut().transaction()?;
-        tx.execute(&format!("UPDATE {} SET status = ?1 WHERE id = ?2", kind.table()), params![target, id])?;
+        tx.execute(
+            &format!("UPDATE {} SET status = ?1 WHERE id = ?2", kind.table()),
+            params![target, id],
+        )?;
         tx.execute(
             "INSERT INTO knowledge_events (kind, item_id, action, reason) VALUES (?1, ?2, ?3, ?4)",
-            params![kind.as_str(), id, if active { "restored" } else { "retired" }, reason],
+            params![
+                kind.as_str(),
+                id,
+                if active { "restored" } else { "retired" },
+                reason
+            ],
         )?;
         tx.commit()?;
         Ok(())

@@ -116,15 +116,24 @@ impl Store {
     /// Records the tasks a run set out to do.
     pub fn set_selection(&self, run_id: i64, task_ids: &[&str]) -> anyhow::Result<()> {
         let json = serde_json::to_string(task_ids)?;
-        self.conn().execute("UPDATE runs SET selection_json = ?1 WHERE id = ?2", params![json, run_id])?;
+        self.conn().execute(
+            "UPDATE runs SET selection_json = ?1 WHERE id = ?2",
+            params![json, run_id],
+        )?;
         Ok(())
     }
 
     /// The tasks a run set out to do.
     pub fn selection(&self, run_id: i64) -> anyhow::Result<Vec<String>> {
-        let json: Option<String> =
-            self.conn().query_row("SELECT selection_json FROM runs WHERE id = ?1", [run_id], |r| r.get(0))?;
-        Ok(json.map(|j| serde_json::from_str(&j)).transpose()?.unwrap_or_default())
+        let json: Option<String> = self.conn().query_row(
+            "SELECT selection_json FROM runs WHERE id = ?1",
+            [run_id],
+            |r| r.get(0),
+        )?;
+        Ok(json
+            .map(|j| serde_json::from_str(&j))
+            .transpose()?
+            .unwrap_or_default())
     }
 
     /// Re-opens an interrupted run.

@@ -139,4 +139,3 @@ pub fn generate(count: usize) -> Result<Vec<Task>, GenerateError> {
     }
     Ok(tasks)
 }
-

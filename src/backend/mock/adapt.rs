@@ -4,8 +4,8 @@
 //! adapted just as confidently, and comes out wrong.
 
 use super::ParsedPrompt;
-pub(crate) use crate::code::signature;
 use crate::code::replace_all;
+pub(crate) use crate::code::signature;
 pub(crate) use crate::prompt::{Literal, literals};
 
 /// Adapts a remembered solution of another task to the task in `prompt`.
