@@ -45,7 +45,9 @@ fn one_param(params: &[String]) -> Option<&str> {
     params.first().map(String::as_str)
 }
 
-/// What the simulator knows. Each entry is documented in the README's mock section.
+/// What the simulator knows: sixteen idioms, each listed in the README's mock section. Three of
+/// them are subtly wrong (it forgets the modulo of a rotation, the empty input of a parser and
+/// the minimum length of a palindrome), as a weak model's knowledge is.
 const IDIOMS: &[Idiom] = &[
     Idiom {
         cues: &["plus"],
@@ -81,7 +83,7 @@ const IDIOMS: &[Idiom] = &[
         },
     },
     Idiom {
-        cues: &["replace", "with"],
+        cues: &["replaced by"],
         difficulty: Difficulty::Easy,
         write: |name, params, lits| {
             Some(format!(
@@ -93,12 +95,137 @@ const IDIOMS: &[Idiom] = &[
         },
     },
     Idiom {
-        cues: &["greatest common divisor"],
-        difficulty: Difficulty::Medium,
-        write: |name, params, _| {
-            let (a, b) = (params.first()?, params.get(1)?);
+        cues: &["appears in", "removed"],
+        difficulty: Difficulty::Easy,
+        write: |name, params, lits| {
             Some(format!(
-                "def {name}({a}, {b}):\n    import math\n    return math.gcd({a}, {b})\n"
+                "def {name}({p}):\n    return ''.join(c for c in {p} if c not in {a})\n",
+                p = one_param(params)?,
+                a = text(lits, 0)?
+            ))
+        },
+    },
+    Idiom {
+        cues: &["how many characters"],
+        difficulty: Difficulty::Easy,
+        write: |name, params, lits| {
+            Some(format!(
+                "def {name}({p}):\n    return sum(1 for c in {p} if c in {a})\n",
+                p = one_param(params)?,
+                a = text(lits, 0)?
+            ))
+        },
+    },
+    Idiom {
+        cues: &["how many times", "occurs"],
+        difficulty: Difficulty::Easy,
+        write: |name, params, lits| {
+            Some(format!(
+                "def {name}({p}):\n    return {p}.count({a})\n",
+                p = one_param(params)?,
+                a = text(lits, 0)?
+            ))
+        },
+    },
+    Idiom {
+        cues: &["padded on the left"],
+        difficulty: Difficulty::Easy,
+        write: |name, params, lits| {
+            Some(format!(
+                "def {name}({p}):\n    return {p}.rjust({w}, {f})\n",
+                p = one_param(params)?,
+                f = text(lits, 0)?,
+                w = number(lits, 0)?
+            ))
+        },
+    },
+    Idiom {
+        cues: &["characters followed by"],
+        difficulty: Difficulty::Easy,
+        write: |name, params, lits| {
+            let (p, n) = (one_param(params)?, number(lits, 0)?);
+            Some(format!(
+                "def {name}({p}):\n    if len({p}) > {n}:\n        return {p}[:{n}] + {e}\n    return {p}\n",
+                e = text(lits, 0)?
+            ))
+        },
+    },
+    Idiom {
+        cues: &["greatest common divisor"],
+        difficulty: Difficulty::Easy,
+        write: |name, params, lits| {
+            Some(format!(
+                "import math\n\n\ndef {name}({p}):\n    return math.gcd({p}, {k})\n",
+                p = one_param(params)?,
+                k = number(lits, 0)?
+            ))
+        },
+    },
+    Idiom {
+        cues: &["least common multiple"],
+        difficulty: Difficulty::Medium,
+        write: |name, params, lits| {
+            let (p, k) = (one_param(params)?, number(lits, 0)?);
+            Some(format!(
+                "import math\n\n\ndef {name}({p}):\n    if {p} == 0:\n        return 0\n    return abs({p} * {k}) // math.gcd({p}, {k})\n"
+            ))
+        },
+    },
+    Idiom {
+        cues: &["limited to the range"],
+        difficulty: Difficulty::Easy,
+        write: |name, params, lits| {
+            Some(format!(
+                "def {name}({p}):\n    return max({lo}, min({p}, {hi}))\n",
+                p = one_param(params)?,
+                lo = number(lits, 0)?,
+                hi = number(lits, 1)?
+            ))
+        },
+    },
+    Idiom {
+        cues: &["whose length is greater than"],
+        difficulty: Difficulty::Easy,
+        write: |name, params, lits| {
+            Some(format!(
+                "def {name}({p}):\n    return ' '.join(w for w in {p}.split() if len(w) > {n})\n",
+                p = one_param(params)?,
+                n = number(lits, 0)?
+            ))
+        },
+    },
+    // Subtly wrong: forgets to take the shift modulo the length.
+    Idiom {
+        cues: &["rotated left"],
+        difficulty: Difficulty::Easy,
+        write: |name, params, lits| {
+            Some(format!(
+                "def {name}({p}):\n    return {p}[{k}:] + {p}[:{k}]\n",
+                p = one_param(params)?,
+                k = number(lits, 0)?
+            ))
+        },
+    },
+    // Subtly wrong: an empty text gives int('') and a ValueError.
+    Idiom {
+        cues: &["integers separated by"],
+        difficulty: Difficulty::Easy,
+        write: |name, params, lits| {
+            Some(format!(
+                "def {name}({p}):\n    return [int(part) for part in {p}.split({s})]\n",
+                p = one_param(params)?,
+                s = text(lits, 0)?
+            ))
+        },
+    },
+    // Subtly wrong: ignores the minimum length.
+    Idiom {
+        cues: &["reads the same forwards and backwards"],
+        difficulty: Difficulty::Easy,
+        write: |name, params, _| {
+            let p = one_param(params)?;
+            Some(format!(
+                "def {name}({p}):\n    cleaned = ''.join(c.lower() for c in {p} if c.isalnum())\n    return cleaned == cleaned[::-1]\n"
             ))
         },
     },
