@@ -6,6 +6,9 @@
 //! `eval` (held-out conditions with honest statistics) -> `plot`.
 
 pub mod backend;
+pub mod commands;
 pub mod error;
+pub mod eval;
+pub mod plot;
 pub mod tasks;
 pub mod verify;
