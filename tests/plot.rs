@@ -176,3 +176,90 @@ fn a_missing_input_creates_no_file() {
     assert!(!db.exists());
     assert!(!dir.path().join("results.png").exists());
 }
+
+/// Stores one eval run per entry of `solved` through the real store.
+fn store_runs(store: &rslm::store::Store, solved: &[[usize; 4]]) {
+    use rslm::store::runs::{NewRun, RunKind};
+    for solved in solved {
+        let run_id = store
+            .start_run(&NewRun {
+                kind: RunKind::Eval,
+                backend: "mock".to_owned(),
+                model: "mock-weak-v1".to_owned(),
+                simulation: true,
+                seed: 1,
+                mode: None,
+                prompt_version: None,
+                tasks_source: Some("bundled".to_owned()),
+                config: serde_json::json!({}),
+            })
+            .unwrap();
+        let payload = serde_json::to_value(report(run_id, *solved, 1)).unwrap();
+        store
+            .insert_eval_run(run_id, 20, 1, "mock", &payload)
+            .unwrap();
+    }
+}
+
+/// Through the real binary, on a database made by the real store.
+#[test]
+fn rslm_plot_reads_the_store_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("memory.sqlite");
+    {
+        let (store, _) = rslm::store::Store::open_or_create(&db).unwrap();
+        store_runs(&store, &[[7, 10, 7, 11], [7, 12, 8, 13]]);
+    }
+    let list = || {
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let files_before = list();
+    let output = dir.path().join("out/results.png");
+    assert_cmd::Command::cargo_bin("rslm")
+        .unwrap()
+        .args(["plot", "--input"])
+        .arg(&db)
+        .arg("--output")
+        .arg(&output)
+        .assert()
+        .success()
+        .stdout(format!("{}\n", output.display()));
+    assert_rich_png(&output);
+    // Only the new output folder appeared: no journal, WAL or shared-memory file was left.
+    let mut expected = files_before;
+    expected.push("out".to_owned());
+    assert_eq!(list(), expected);
+}
+
+#[test]
+fn rslm_plot_of_a_missing_database_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("memory.sqlite");
+    assert_cmd::Command::cargo_bin("rslm")
+        .unwrap()
+        .args(["plot", "--input"])
+        .arg(&db)
+        .arg("--output")
+        .arg(dir.path().join("results.png"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no such file"));
+    assert!(!db.exists());
+}
+
+#[test]
+fn runs_committed_by_a_live_writer_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("memory.sqlite");
+    let (store, _) = rslm::store::Store::open_or_create(&db).unwrap();
+    store_runs(&store, &[[7, 10, 7, 11], [7, 12, 8, 13], [7, 13, 8, 14]]);
+    let reports = load_reports(&db).unwrap();
+    assert_eq!(reports.len(), 3);
+    assert_eq!(reports[2].run_id, Some(3));
+    drop(store);
+}
