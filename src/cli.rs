@@ -24,6 +24,8 @@ pub enum Command {
     InitDb(commands::init_db::Args),
     /// Validate the bundled task set, or regenerate a task set with --regen.
     SeedTasks(commands::seed_tasks::Args),
+    /// Plot eval results: one run as bars with 95% intervals, several runs as lines over runs.
+    Plot(commands::plot::Args),
 }
 
 /// `--db`: the SQLite store.
