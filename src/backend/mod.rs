@@ -3,6 +3,10 @@
 
 pub mod extract;
 pub mod mock;
+mod open;
+pub mod openai;
+
+pub use open::open;
 
 use serde::{Deserialize, Serialize};
 
