@@ -26,6 +26,14 @@ pub enum Command {
     SeedTasks(commands::seed_tasks::Args),
     /// Plot eval results: one run as bars with 95% intervals, several runs as lines over runs.
     Plot(commands::plot::Args),
+    /// Train a LoRA adapter on verified episodes of train-pool tasks and register it (inactive).
+    TrainLora(commands::train_lora::Args),
+    /// List the registered adapters and which one is active.
+    ListAdapters(commands::adapters::ListArgs),
+    /// Make one adapter the active one (or --none); recorded in the activation history.
+    SetActiveAdapter(commands::adapters::SetActiveArgs),
+    /// Return to the previously active adapter (or to none).
+    RollbackAdapter(commands::adapters::RollbackArgs),
 }
 
 /// `--db`: the SQLite store.

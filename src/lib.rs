@@ -16,6 +16,7 @@ pub mod plot;
 pub mod prompt;
 pub mod store;
 pub mod tasks;
+pub mod train;
 pub mod verify;
 
 use clap::Parser as _;

@@ -1,8 +1,10 @@
 //! One module per subcommand, each with its own `Args` and `run`.
 
+pub mod adapters;
 pub mod init_db;
 pub mod plot;
 pub mod seed_tasks;
+pub mod train_lora;
 
 use crate::cli::Command;
 
@@ -12,5 +14,9 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::InitDb(args) => init_db::run(args),
         Command::SeedTasks(args) => seed_tasks::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::TrainLora(args) => train_lora::run(args),
+        Command::ListAdapters(args) => adapters::list(args),
+        Command::SetActiveAdapter(args) => adapters::set_active(args),
+        Command::RollbackAdapter(args) => adapters::rollback(args),
     }
 }

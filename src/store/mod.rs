@@ -4,6 +4,7 @@
 
 mod schema;
 
+pub mod adapters;
 pub mod episodes;
 pub mod evals;
 pub mod knowledge;
