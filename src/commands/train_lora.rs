@@ -108,6 +108,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !(args.learning_rate.is_finite() && args.learning_rate > 0.0) {
         usage!("--learning-rate must be a positive number");
     }
+    if args.out.exists() {
+        usage!(
+            "{} already exists; choose a new --out folder (adapters are never overwritten)",
+            args.out.display()
+        );
+    }
     let name = match &args.name {
         Some(n) => n.clone(),
         None => args
@@ -119,12 +125,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !valid_name(&name) {
         usage!(
             "adapter name {name:?} is not valid: use letters, digits, '-', '_' and '.' (set it with --name)"
-        );
-    }
-    if args.out.exists() {
-        usage!(
-            "{} already exists; choose a new --out folder (adapters are never overwritten)",
-            args.out.display()
         );
     }
     let store = Store::open_existing(&args.db.db)?;
@@ -399,10 +399,11 @@ fn train_into(
     )?;
     let _ = std::fs::remove_file(stage.join("train_result.json"));
     let kept = staging.keep();
-    std::fs::rename(&kept, &args.out).with_context(|| {
+    if let Err(e) = std::fs::rename(&kept, &args.out) {
         let _ = std::fs::remove_dir_all(&kept);
-        format!("cannot move the adapter into {}", args.out.display())
-    })?;
+        return Err(e)
+            .with_context(|| format!("cannot move the adapter into {}", args.out.display()));
+    }
     Ok(manifest)
 }
 
