@@ -27,7 +27,7 @@ fn store_with_episodes(dir: &Path, tasks: usize) -> PathBuf {
         [],
     )
     .unwrap();
-    let mut insert = |task: &rslm::tasks::Task, code: &str| {
+    let insert = |task: &rslm::tasks::Task, code: &str| {
         conn.execute(
             "INSERT OR IGNORE INTO episodes (run_id, task_id, family, condition, prompt, function_name, candidate_code, code_hash, sample_index)
              VALUES (1, ?1, ?2, 'baseline', ?3, ?4, ?5, ?6, 0)",
