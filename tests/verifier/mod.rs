@@ -1,0 +1,3 @@
+mod adversarial;
+mod common;
+mod modes;
