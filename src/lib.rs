@@ -6,6 +6,54 @@
 //! `eval` (held-out conditions with honest statistics) -> `plot`.
 
 pub mod backend;
+pub mod cli;
+pub mod code;
+pub mod commands;
 pub mod error;
+pub mod eval;
+pub mod memory;
+pub mod plot;
+pub mod prompt;
+pub mod store;
 pub mod tasks;
 pub mod verify;
+
+use clap::Parser as _;
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn main_entry() -> i32 {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            if let Some(message) = cli::explain_env_error(&err) {
+                eprintln!("error: {message}");
+                return error::EXIT_USAGE;
+            }
+            let _ = err.print();
+            return match err.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    error::EXIT_OK
+                }
+                _ => error::EXIT_USAGE,
+            };
+        }
+    };
+    init_logging();
+    match commands::run(cli.command) {
+        Ok(()) => error::EXIT_OK,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            error::exit_code(&err)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("RSLM_LOG").unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,6 +1,13 @@
 //! Generation backends: where candidate solutions come from. `mock` is an honest simulator of a
 //! weak model for demos and tests; `openai` talks to any OpenAI-compatible server.
 
+pub mod extract;
+pub mod mock;
+mod open;
+pub mod openai;
+
+pub use open::open;
+
 use serde::{Deserialize, Serialize};
 
 /// What a backend is asked for: a chat prompt and how many candidates.

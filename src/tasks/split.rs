@@ -69,7 +69,6 @@ pub fn check_disjoint(train: &[Task], heldout: &[Task]) -> Result<(), SplitError
     let prompts: std::collections::HashMap<&str, &str> = heldout
         .iter()
         .map(|t| (normalize(&t.prompt), t.task_id.as_str()))
-        .map(|(p, id)| (p, id))
         .collect();
     for t in train {
         if let Some(held) = prompts.get(normalize(&t.prompt)) {

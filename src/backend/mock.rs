@@ -1,0 +1,255 @@
+//! `mock`: an honest simulator of a weak code model, for demos and tests.
+//!
+//! It never sees tests or reference solutions: it reads only its prompt, like a model.
+//! - Built-in knowledge is a small, documented set of idioms (see `idioms.rs`) that it applies
+//!   unreliably: easy tasks come out right about half the time, hard ones rarely.
+//! - Everything else gets a plausible wrong guess.
+//! - It gains from memory only through the text of its prompt: when the prompt holds a verified
+//!   solution of a similar task or a procedure, it adapts that text to the new task (renames the
+//!   function and parameters, substitutes the literals of the new prompt for the old ones). If the
+//!   retrieved memory belongs to another kind of task, the adaptation is wrong: misleading memory
+//!   misleads it, so its memory gain measures retrieval quality.
+//! - Candidates are deterministic given the seed, and differ across the k candidates of a task.
+//! - Failures are realistic: wrong logic, off-by-one, syntax errors, a wrong function name,
+//!   markdown fences or prose around the code, and now and then a runaway loop.
+//!   Natural-language rules are ignored: the simulator can copy code, not follow advice.
+
+mod adapt;
+mod idioms;
+mod noise;
+
+use std::time::Instant;
+
+use super::extract::extract_code;
+use super::{Backend, Candidate, GenerationRequest};
+use crate::prompt::{EXAMPLE_MARKER, MEMORY_HEADER, PROCEDURE_MARKER, RULE_MARKER, TASK_MARKER};
+use crate::tasks::families::Rng;
+
+/// The simulator's model name, recorded with every run.
+pub const MOCK_MODEL: &str = "mock-weak-v1";
+
+/// Chance that an adaptation of remembered code is botched (a copy slip).
+const ADAPT_SLIP_PERCENT: u64 = 12;
+
+#[derive(Debug, Default, Clone)]
+pub struct MockBackend;
+
+/// What the simulator understands of its prompt.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ParsedPrompt {
+    pub description: String,
+    pub function_name: String,
+    pub params: Vec<String>,
+    /// Remembered (description, code) pairs, best first.
+    pub examples: Vec<(String, String)>,
+    /// Remembered procedure recipes (templates with `{name}`, `{p0}`, `{L0}` placeholders).
+    pub procedures: Vec<String>,
+}
+
+impl ParsedPrompt {
+    pub(crate) fn parse(user: &str, function_name: &str) -> ParsedPrompt {
+        let (task_part, memory_part) = match user.find(MEMORY_HEADER) {
+            Some(i) => (&user[..i], &user[i + MEMORY_HEADER.len()..]),
+            None => (user, ""),
+        };
+        let body = task_part
+            .trim_start()
+            .strip_prefix(TASK_MARKER)
+            .unwrap_or(task_part);
+        let task_text = body.split("\nFunction name:").next().unwrap_or(body);
+        let description = crate::prompt::description(task_text).to_string();
+        let params = task_part
+            .lines()
+            .find_map(|l| l.strip_prefix("Signature: def "))
+            .and_then(|sig| {
+                sig.split_once('(')
+                    .map(|(_, rest)| rest.rsplit_once(')').map(|(p, _)| p).unwrap_or(rest))
+            })
+            .map(|p| {
+                p.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut parsed = ParsedPrompt {
+            description,
+            function_name: function_name.to_string(),
+            params,
+            ..Default::default()
+        };
+        for block in memory_part.split("\n### ").skip(1) {
+            let block = format!("### {block}");
+            if block.starts_with(EXAMPLE_MARKER) {
+                let desc = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Task: "))
+                    .unwrap_or_default()
+                    .to_string();
+                if let Some(code) = fenced(&block) {
+                    parsed.examples.push((desc, code));
+                }
+            } else if block.starts_with(PROCEDURE_MARKER) {
+                if let Some(code) = fenced(&block) {
+                    parsed.procedures.push(code);
+                }
+            } else if block.starts_with(RULE_MARKER) {
+                // Rules are advice in prose; the simulator cannot act on them.
+            }
+        }
+        parsed
+    }
+}
+
+fn fenced(block: &str) -> Option<String> {
+    let start = block.find("```python\n")? + "```python\n".len();
+    let end = block[start..].find("```")? + start;
+    Some(block[start..end].trim_end().to_string())
+}
+
+fn prompt_hash(text: &str) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for b in text.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+impl MockBackend {
+    /// One candidate's raw text.
+    fn write_candidate(&self, prompt: &ParsedPrompt, rng: &mut Rng) -> String {
+        // Prefer memory, as a model given a worked example tends to copy it.
+        let from_memory = prompt
+            .procedures
+            .iter()
+            .find_map(|recipe| adapt::from_procedure(recipe, prompt))
+            .or_else(|| {
+                // Later candidates sometimes look at the second example.
+                let order: Vec<usize> = if prompt.examples.len() > 1 && rng.chance(25) {
+                    vec![1, 0]
+                } else {
+                    vec![0, 1]
+                };
+                order
+                    .into_iter()
+                    .filter_map(|i| prompt.examples.get(i))
+                    .find_map(|(desc, code)| adapt::from_example(desc, code, prompt))
+            });
+        let code = match from_memory {
+            Some(code) if !rng.chance(ADAPT_SLIP_PERCENT) => code,
+            Some(code) => noise::botch(&code, rng),
+            None => match idioms::native(prompt) {
+                Some((code, difficulty)) => {
+                    let right_percent = match difficulty {
+                        crate::tasks::Difficulty::Easy => 55,
+                        crate::tasks::Difficulty::Medium => 35,
+                        crate::tasks::Difficulty::Hard => 15,
+                    };
+                    if rng.chance(right_percent) {
+                        code
+                    } else {
+                        noise::botch(&code, rng)
+                    }
+                }
+                None => idioms::guess(prompt, rng),
+            },
+        };
+        noise::dress(&code, rng)
+    }
+}
+
+impl Backend for MockBackend {
+    fn name(&self) -> &'static str {
+        "mock"
+    }
+
+    fn model(&self) -> String {
+        MOCK_MODEL.to_string()
+    }
+
+    fn is_simulation(&self) -> bool {
+        true
+    }
+
+    fn generate(&self, request: &GenerationRequest) -> anyhow::Result<Vec<Candidate>> {
+        let prompt = ParsedPrompt::parse(&request.user, &request.function_name);
+        let base = request.seed ^ prompt_hash(&request.user);
+        Ok((0..request.n)
+            .map(|i| {
+                let started = Instant::now();
+                // Greedy decoding (temperature 0) gives the same text for every candidate.
+                let stream = if request.temperature <= 0.0 { 0 } else { i };
+                let mut rng =
+                    Rng::for_variant("mock", (base as usize) ^ stream.wrapping_mul(0x9e37_79b9));
+                let raw = self.write_candidate(&prompt, &mut rng);
+                let code = extract_code(&raw, &request.function_name);
+                Candidate {
+                    error: code
+                        .is_none()
+                        .then(|| "no Python code in the response".to_string()),
+                    code: code.unwrap_or_default(),
+                    completion_tokens: Some((raw.len() / 4) as u32),
+                    prompt_tokens: Some((request.user.len() / 4) as u32),
+                    raw,
+                    latency_ms: started.elapsed().as_secs_f64() * 1e3,
+                }
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(user: &str, n: usize, seed: u64) -> GenerationRequest {
+        GenerationRequest {
+            system: crate::prompt::SYSTEM.into(),
+            user: user.into(),
+            function_name: "add_const_3".into(),
+            n,
+            temperature: 0.2,
+            max_tokens: 256,
+            seed,
+            adapter: None,
+        }
+    }
+
+    const PLAIN: &str = "Task:\nReturn n plus 3.\n\nExamples:\n    add_const_3(0) == 3\n\nFunction name: add_const_3\nSignature: def add_const_3(n):\n";
+
+    #[test]
+    fn parses_its_prompt() {
+        let p = ParsedPrompt::parse(PLAIN, "add_const_3");
+        assert_eq!(p.description, "Return n plus 3.");
+        assert_eq!(p.params, vec!["n"]);
+        assert!(p.examples.is_empty());
+    }
+
+    #[test]
+    fn is_deterministic_and_varies_across_candidates() {
+        let a = MockBackend.generate(&request(PLAIN, 8, 1)).unwrap();
+        let b = MockBackend.generate(&request(PLAIN, 8, 1)).unwrap();
+        let strip = |cs: &[Candidate]| {
+            cs.iter()
+                .map(|c| (c.raw.clone(), c.code.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(strip(&a), strip(&b));
+        let distinct: std::collections::HashSet<&str> = a.iter().map(|c| c.raw.as_str()).collect();
+        assert!(
+            distinct.len() > 1,
+            "k candidates should differ: {distinct:?}"
+        );
+    }
+
+    #[test]
+    fn adapts_a_remembered_sibling_solution() {
+        let user = format!(
+            "{PLAIN}\n{MEMORY_HEADER}\n\n{EXAMPLE_MARKER}\nTask: Return x plus 7.\n```python\ndef add_const_7(x):\n    return x + (7)\n```\n"
+        );
+        let p = ParsedPrompt::parse(&user, "add_const_3");
+        assert_eq!(p.examples.len(), 1);
+        let code = adapt::from_example(&p.examples[0].0, &p.examples[0].1, &p).unwrap();
+        assert_eq!(code.trim(), "def add_const_3(n):\n    return n + (3)");
+    }
+}

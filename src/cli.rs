@@ -1,0 +1,174 @@
+//! The command line: one `enum` of subcommands, each with its own `Args` in `commands/`, and the
+//! argument groups they share. Values may come from flags or `RSLM_*` environment variables;
+//! clap shows both in `--help`, and a bad environment value is reported naming the variable.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands;
+
+const EXIT_CODES: &str = "Exit codes: 0 success, 1 failure (bad data, unreachable server, I/O), 2 usage error (bad flag, value or environment variable).\nLogs go to stderr (filter with RSLM_LOG, e.g. RSLM_LOG=debug); results go to stdout.";
+
+/// rslm: a verification-gated self-improvement lab for small code language models.
+#[derive(Debug, Parser)]
+#[command(name = "rslm", version, about, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or upgrade the SQLite store (idempotent).
+    InitDb(commands::init_db::Args),
+    /// Validate the bundled task set, or regenerate a task set with --regen.
+    SeedTasks(commands::seed_tasks::Args),
+    /// Plot eval results: one run as bars with 95% intervals, several runs as lines over runs.
+    Plot(commands::plot::Args),
+}
+
+/// `--db`: the SQLite store.
+#[derive(Debug, Clone, Args)]
+pub struct DbArg {
+    /// SQLite database file.
+    #[arg(long, env = "RSLM_DB", default_value = "artifacts/memory.sqlite")]
+    pub db: PathBuf,
+}
+
+/// `--tasks` and the train/held-out split.
+#[derive(Debug, Clone, Args)]
+pub struct TaskSetArgs {
+    /// Task set: `bundled` (compiled in) or a path to a JSONL file.
+    #[arg(long, default_value = "bundled")]
+    pub tasks: String,
+    /// Number of tasks held out for evaluation (never written to memory or training data).
+    #[arg(long, default_value_t = 40)]
+    pub heldout_size: usize,
+    /// Seed of the deterministic split: tasks sorted by sha256("{seed}:{task_id}").
+    #[arg(long, default_value_t = crate::tasks::split::DEFAULT_SPLIT_SEED)]
+    pub split_seed: u64,
+}
+
+impl TaskSetArgs {
+    /// Loads the task set and splits it; an oversized held-out set is a usage error.
+    pub fn load_split(
+        &self,
+    ) -> anyhow::Result<(crate::tasks::loader::TaskSource, crate::tasks::split::Split)> {
+        let source = crate::tasks::loader::TaskSource::parse(&self.tasks);
+        let tasks = source.load()?;
+        match crate::tasks::split::split(&tasks, self.heldout_size, self.split_seed) {
+            Ok(split) => Ok((source, split)),
+            Err(e @ crate::tasks::split::SplitError::TooLarge { .. }) => {
+                Err(crate::error::UsageError(format!("{e} in {}", source.label())).into())
+            }
+            Err(e) => Err(anyhow::anyhow!("{}: {e}", source.label())),
+        }
+    }
+}
+
+/// Rewrites clap's message for a bad value that came from an environment variable, so the
+/// user learns which variable to fix.
+pub fn explain_env_error(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(
+        err.kind(),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue
+    ) {
+        return None;
+    }
+    let bad = match err.get(ContextKind::InvalidValue) {
+        Some(ContextValue::String(v)) => v.clone(),
+        _ => return None,
+    };
+    let arg = match err.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(a)) => a.clone(),
+        _ => String::new(),
+    };
+    let flag = arg
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    // Only blame the environment when the flag was not given on the command line.
+    if std::env::args().any(|a| a == flag || a.starts_with(&format!("{flag}="))) {
+        return None;
+    }
+    let (name, _) = std::env::vars().find(|(k, v)| k.starts_with("RSLM_") && *v == bad)?;
+    let reason = err.to_string();
+    let detail = reason
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ");
+    Some(format!(
+        "environment variable {name}={bad:?} is not valid for {flag}: {detail}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_tree_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}
+
+/// Which backend produces candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// The built-in simulator of a weak model (results are labelled as simulation).
+    Mock,
+    /// Any OpenAI-compatible chat/completions server.
+    Openai,
+}
+
+/// The generation backend and its sampling settings.
+#[derive(Debug, Clone, Args)]
+pub struct BackendArgs {
+    /// Generation backend.
+    #[arg(long, env = "RSLM_BACKEND", value_enum, default_value = "mock")]
+    pub backend: BackendKind,
+    /// Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.
+    #[arg(long, env = "RSLM_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Model name as the server knows it.
+    #[arg(long, env = "RSLM_MODEL")]
+    pub model: Option<String>,
+    /// API key, sent as a bearer token; never logged or stored.
+    #[arg(
+        long = "api-key-from-env",
+        env = "RSLM_API_KEY",
+        hide_env_values = true,
+        hide = true
+    )]
+    pub api_key: Option<String>,
+    /// Sampling temperature.
+    #[arg(long, env = "RSLM_TEMPERATURE", default_value_t = 0.2)]
+    pub temperature: f32,
+    /// Maximum tokens per completion.
+    #[arg(long, env = "RSLM_MAX_TOKENS", default_value_t = 256)]
+    pub max_tokens: u32,
+    /// Requests in flight at once (openai backend).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
+    /// Seconds before a request to the model server times out.
+    #[arg(long, default_value_t = 120.0)]
+    pub request_timeout: f64,
+}
+
+/// The verifier's settings.
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// Fast mode: run assert_tests with the light harness instead of pytest.
+    #[arg(long = "fast-verify", env = "RSLM_FAST_VERIFY", action = clap::ArgAction::SetTrue)]
+    pub fast_verify: bool,
+    /// Seconds a candidate may run before its process group is killed (default: 1 fast, 5 pytest).
+    #[arg(long = "verify-timeout")]
+    pub verify_timeout: Option<f64>,
+    /// Warm verifier workers (0 = one per core).
+    #[arg(long = "verify-workers", default_value_t = 0)]
+    pub verify_workers: usize,
+}

@@ -1,0 +1,277 @@
+//! `rslm plot`: draws the results of one eval run (a results JSON) or of every run stored in
+//! the database into a PNG.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::eval::report::EvalReport;
+use crate::usage;
+
+/// The first 16 bytes of every SQLite 3 database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Arguments of `rslm plot`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A results JSON written by `rslm eval --output`, or the SQLite database (plots every
+    /// stored eval run, oldest first).
+    #[arg(long, value_name = "PATH", default_value = "artifacts/memory.sqlite")]
+    pub input: PathBuf,
+    /// Where to write the PNG.
+    #[arg(long, value_name = "PATH", default_value = "artifacts/results.png")]
+    pub output: PathBuf,
+}
+
+/// Loads the runs, draws them, and prints the path of the PNG.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let is_png = args
+        .output
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    if !is_png {
+        usage!(
+            "--output {}: the plot is a PNG; give a path ending in .png",
+            args.output.display()
+        );
+    }
+    let reports = load_reports(&args.input)?;
+    if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    crate::plot::plot_reports(&reports, &args.output)?;
+    println!("{}", args.output.display());
+    Ok(())
+}
+
+/// The eval runs in `path`: every run of an rslm database in the order stored, or the one run
+/// of a results JSON.
+pub fn load_reports(path: &Path) -> anyhow::Result<Vec<EvalReport>> {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            usage!(
+                "--input {}: no such file; run `rslm eval` first or give a results JSON",
+                path.display()
+            )
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
+    };
+    let mut header = [0u8; 16];
+    let read = read_up_to(&mut file, &mut header)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if read == header.len() && &header == SQLITE_HEADER {
+        drop(file);
+        load_from_database(path)
+    } else {
+        let mut bytes = header[..read].to_vec();
+        file.read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let report = parse_report(&bytes)
+            .with_context(|| format!("{}: not a results JSON", path.display()))?;
+        Ok(vec![report])
+    }
+}
+
+/// Reads into `buf` until it is full or the file ends; returns the bytes read.
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Every stored eval run, oldest first. The database is opened read-only: plotting never
+/// creates or changes a file.
+fn load_from_database(path: &Path) -> anyhow::Result<Vec<EvalReport>> {
+    let db =
+        open_read_only(path).with_context(|| format!("cannot open database {}", path.display()))?;
+    let mut statement = db
+        .prepare("SELECT id, payload_json FROM eval_runs ORDER BY id")
+        .with_context(|| {
+            format!(
+                "{}: cannot read eval runs (is this an rslm database?)",
+                path.display()
+            )
+        })?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .with_context(|| format!("{}: cannot read eval runs", path.display()))?;
+    if rows.is_empty() {
+        anyhow::bail!(
+            "{}: no eval runs in DB; run rslm eval first",
+            path.display()
+        );
+    }
+    rows.into_iter()
+        .map(|(id, payload)| {
+            parse_report(payload.as_bytes()).with_context(|| {
+                format!(
+                    "{}: eval run {id}: payload is not a results JSON",
+                    path.display()
+                )
+            })
+        })
+        .collect()
+}
+
+/// Opens `path` for reading without leaving any file behind.
+///
+/// A read-only connection to a WAL-mode database still creates the `-wal` and `-shm` sidecar
+/// files, and cannot remove them on close. Without a `-wal` file no writer is active and the
+/// last one checkpointed everything into the main file, so it is read as immutable, which
+/// touches nothing else. With one, a writer may be running: read through its sidecars, which
+/// already exist, to see every committed run.
+fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if Path::new(&wal).exists() {
+        Connection::open_with_flags(path, flags)
+    } else {
+        let uri = format!("file:{}?mode=ro&immutable=1", uri_path(path));
+        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+    }
+}
+
+/// `path` percent-encoded for an SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt as _;
+    let mut out = String::new();
+    for &byte in path.as_os_str().as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Parses and sanity-checks one results JSON.
+fn parse_report(json: &[u8]) -> anyhow::Result<EvalReport> {
+    let report: EvalReport = serde_json::from_slice(json)?;
+    if report.conditions.is_empty() {
+        anyhow::bail!("it has no conditions");
+    }
+    for c in &report.conditions {
+        for (name, value) in [("pass_at_1", c.pass_at_1), ("pass_at_k", c.pass_at_k)] {
+            if !(0.0..=1.0).contains(&value) {
+                anyhow::bail!("condition {}: {name} = {value} is not a rate", c.condition);
+            }
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEGACY: &str = r#"{"conditions":[{"condition":"baseline","pass_at_1":0.35,"pass_at_k":0.35,"notes":""}],"memory_precision":null,"regression_check":null}"#;
+
+    #[test]
+    fn json_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.json");
+        std::fs::write(&path, "{not json").unwrap();
+        let err = load_reports(&path).unwrap_err();
+        let message = format!("{err:#}");
+        assert!(
+            message.starts_with(&format!("{}: not a results JSON: ", path.display())),
+            "{message}"
+        );
+
+        std::fs::write(&path, r#"{"conditions":[]}"#).unwrap();
+        let message = format!("{:#}", load_reports(&path).unwrap_err());
+        assert!(
+            message.ends_with("not a results JSON: it has no conditions"),
+            "{message}"
+        );
+
+        std::fs::write(&path, "").unwrap();
+        assert!(load_reports(&path).is_err());
+    }
+
+    #[test]
+    fn a_legacy_json_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.json");
+        std::fs::write(&path, LEGACY).unwrap();
+        let reports = load_reports(&path).unwrap();
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].conditions[0].pass_at_1_ci, None);
+    }
+
+    #[test]
+    fn uri_paths_are_escaped() {
+        assert_eq!(
+            uri_path(Path::new("/tmp/a b/x?y#z%.sqlite")),
+            "/tmp/a%20b/x%3Fy%23z%25.sqlite"
+        );
+        assert_eq!(
+            uri_path(Path::new("artifacts/memory.sqlite")),
+            "artifacts/memory.sqlite"
+        );
+    }
+
+    #[test]
+    fn rates_outside_zero_one_are_refused() {
+        let err =
+            parse_report(br#"{"conditions":[{"condition":"x","pass_at_1":1.5,"pass_at_k":0.2}]}"#)
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "condition x: pass_at_1 = 1.5 is not a rate"
+        );
+    }
+
+    #[test]
+    fn a_missing_input_is_a_usage_error_and_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("memory.sqlite");
+        let err = load_reports(&path).unwrap_err();
+        assert_eq!(crate::error::exit_code(&err), crate::error::EXIT_USAGE);
+        assert!(err.to_string().contains(&path.display().to_string()));
+        assert!(!path.exists());
+    }
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    #[test]
+    fn flags_and_defaults() {
+        use clap::{CommandFactory, Parser};
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from(["plot"]).unwrap();
+        assert_eq!(cli.args.input, PathBuf::from("artifacts/memory.sqlite"));
+        assert_eq!(cli.args.output, PathBuf::from("artifacts/results.png"));
+        let cli = Cli::try_parse_from(["plot", "--input", "r.json", "--output", "o.png"]).unwrap();
+        assert_eq!(cli.args.input, PathBuf::from("r.json"));
+        assert_eq!(cli.args.output, PathBuf::from("o.png"));
+    }
+
+    #[test]
+    fn output_must_be_a_png() {
+        let err = run(Args {
+            input: PathBuf::from("unused.json"),
+            output: PathBuf::from("results.svg"),
+        })
+        .unwrap_err();
+        assert_eq!(crate::error::exit_code(&err), crate::error::EXIT_USAGE);
+    }
+}

@@ -1,0 +1,103 @@
+//! Consolidation: turning verified episodes into reusable knowledge.
+//! - Procedures: a verified solution generalised over its task's parameters (function name,
+//!   parameter names, the literals of the description), kept only when the generalised recipe,
+//!   filled in for each task of its kind, passes that task's hidden tests on at least
+//!   `min_evidence` tasks.
+//! - Rules: short natural-language insights that hold across at least `min_evidence` verified
+//!   tasks, derived offline from the verified code itself, or written by the model from groups of
+//!   verified solutions and kept only when they do not lower the pass rate on a validation slice.
+
+mod procedures;
+mod rules;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::iterate::pipeline::Judge;
+use crate::prompt::{description, pattern};
+use crate::store::Store;
+use crate::store::episodes::Episode;
+use crate::store::knowledge::Added;
+use crate::tasks::Task;
+
+pub use procedures::instantiate;
+
+/// What a consolidation did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub episodes: usize,
+    pub groups: usize,
+    pub procedures_created: usize,
+    pub procedures_reinforced: usize,
+    pub procedures_rejected: usize,
+    pub rules_created: usize,
+    pub rules_reinforced: usize,
+    pub rules_rejected: usize,
+}
+
+impl Report {
+    fn count(&mut self, added: Added, procedure: bool) {
+        match (added, procedure) {
+            (Added::Created(_), true) => self.procedures_created += 1,
+            (Added::Reinforced(_), true) => self.procedures_reinforced += 1,
+            (Added::Created(_), false) => self.rules_created += 1,
+            (Added::Reinforced(_), false) => self.rules_reinforced += 1,
+            (Added::Unchanged(_), _) => {}
+        }
+    }
+}
+
+/// Verified episodes of tasks that share a description pattern (same wording, other values).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub pattern: String,
+    pub family: Option<String>,
+    /// Episodes by task id (a task may have several verified solutions).
+    pub by_task: BTreeMap<String, Vec<Episode>>,
+}
+
+/// Groups usable episodes by pattern. Episodes of tasks now held out, or not in the task set
+/// (their tests are unknown), are left out.
+pub fn groups(episodes: &[Episode], tasks: &HashMap<String, Task>, heldout: &HashSet<String>) -> Vec<Group> {
+    let mut by_pattern: BTreeMap<String, Group> = BTreeMap::new();
+    for episode in episodes {
+        if heldout.contains(&episode.task_id) || !tasks.contains_key(&episode.task_id) {
+            continue;
+        }
+        let key = pattern(description(&episode.prompt));
+        let group = by_pattern.entry(key.clone()).or_insert_with(|| Group { pattern: key, family: episode.family.clone(), by_task: BTreeMap::new() });
+        group.by_task.entry(episode.task_id.clone()).or_default().push(episode.clone());
+    }
+    by_pattern.into_values().collect()
+}
+
+/// Offline consolidation: deterministic, derived from the verified code itself.
+pub fn consolidate_offline(
+    store: &mut Store,
+    tasks: &HashMap<String, Task>,
+    heldout: &HashSet<String>,
+    judge: &dyn Judge,
+    min_evidence: usize,
+    run_id: i64,
+) -> anyhow::Result<Report> {
+    let episodes = store.episodes()?;
+    let groups = groups(&episodes, tasks, heldout);
+    let mut report = Report { episodes: episodes.len(), groups: groups.len(), ..Report::default() };
+    for group in &groups {
+        for candidate in procedures::propose(group, tasks, judge, min_evidence, run_id) {
+            match candidate {
+                Some(item) => {
+                    let added = store.add_knowledge(&item)?;
+                    report.count(added, true);
+                }
+                None => report.procedures_rejected += 1,
+            }
+        }
+    }
+    for item in rules::derive(&groups, tasks, min_evidence, run_id) {
+        let added = store.add_knowledge(&item)?;
+        report.count(added, false);
+    }
+    Ok(report)
+}

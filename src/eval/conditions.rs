@@ -1,0 +1,168 @@
+//! Running the evaluation conditions on the held-out set. Every condition sees the same tasks,
+//! the same seed and the same sampling settings; only what is put in the prompt (memory) or
+//! which weights answer (an adapter) differs, so each can be paired against the baseline.
+
+use std::collections::HashSet;
+use std::sync::atomic::AtomicBool;
+
+use crate::backend::{AdapterRef, Backend};
+use crate::iterate::pipeline::{self, Counters, Judge, PipelineShape, Stop};
+use crate::iterate::{MemoryUse, prepare_jobs};
+use crate::memory::Strategy;
+use crate::store::Store;
+use crate::tasks::Task;
+
+use super::report::TaskOutcome;
+
+/// An evaluation condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    /// No memory, no adapter.
+    Baseline,
+    /// Retrieved verified episodes in the prompt.
+    Memory,
+    /// Retrieved rules and procedures in the prompt.
+    Semantic,
+    /// The active adapter, no memory.
+    Learning,
+    /// Memory and the active adapter (with the mock: episodes plus rules and procedures).
+    MemoryLearning,
+}
+
+impl Condition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Condition::Baseline => "baseline",
+            Condition::Memory => "memory",
+            Condition::Semantic => "semantic",
+            Condition::Learning => "learning",
+            Condition::MemoryLearning => "memory_learning",
+        }
+    }
+
+    /// Parses `--conditions`: `all` or a comma list; `all` depends on the backend, as in the
+    /// original (the mock has no weights to adapt, so it evaluates `semantic` instead of `learning`).
+    pub fn parse_list(text: &str, simulation: bool) -> Result<Vec<Condition>, String> {
+        if text.trim() == "all" {
+            return Ok(if simulation {
+                vec![Condition::Baseline, Condition::Memory, Condition::Semantic, Condition::MemoryLearning]
+            } else {
+                vec![Condition::Baseline, Condition::Memory, Condition::Learning, Condition::MemoryLearning]
+            });
+        }
+        let mut out = Vec::new();
+        for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let c = match name {
+                "baseline" => Condition::Baseline,
+                "memory" => Condition::Memory,
+                "semantic" => Condition::Semantic,
+                "learning" => Condition::Learning,
+                "memory_learning" => Condition::MemoryLearning,
+                other => {
+                    return Err(format!(
+                        "unknown condition {other:?} in --conditions; use all or a comma list of baseline, memory, semantic, learning, memory_learning"
+                    ));
+                }
+            };
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        if out.is_empty() {
+            return Err("--conditions is empty".into());
+        }
+        Ok(out)
+    }
+
+    /// What the prompt carries under this condition.
+    pub fn memory(self, simulation: bool) -> MemoryUse {
+        match self {
+            Condition::Baseline | Condition::Learning => MemoryUse::NONE,
+            Condition::Memory => MemoryUse { episodes: true, knowledge: false },
+            Condition::Semantic => MemoryUse { episodes: false, knowledge: true },
+            Condition::MemoryLearning => MemoryUse { episodes: true, knowledge: simulation },
+        }
+    }
+
+    pub fn uses_adapter(self) -> bool {
+        matches!(self, Condition::Learning | Condition::MemoryLearning)
+    }
+}
+
+/// Everything a condition run needs besides the condition.
+pub struct ConditionRun<'a> {
+    pub store: &'a Store,
+    pub backend: &'a dyn Backend,
+    pub judge: &'a dyn Judge,
+    pub shape: PipelineShape,
+    pub tasks: &'a [Task],
+    pub heldout_ids: &'a HashSet<String>,
+    pub strategy: Strategy,
+    pub n: usize,
+    pub temperature: f32,
+    pub max_tokens: u32,
+    pub seed: u64,
+    pub cancel: &'a AtomicBool,
+}
+
+impl ConditionRun<'_> {
+    /// Samples `n` candidates per task under `condition` and counts the passes.
+    pub fn run(&self, condition: Condition, adapter: Option<AdapterRef>) -> anyhow::Result<Vec<TaskOutcome>> {
+        let simulation = self.backend.is_simulation();
+        let jobs = prepare_jobs(
+            self.store,
+            self.tasks,
+            self.heldout_ids,
+            condition.memory(simulation),
+            self.strategy,
+            self.n,
+            self.temperature,
+            self.max_tokens,
+            self.seed,
+            if condition.uses_adapter() { adapter } else { None },
+        )?;
+        let counters = Counters::default();
+        let mut outcomes = Vec::with_capacity(self.tasks.len());
+        let stop = pipeline::run(jobs, self.backend, self.judge, self.shape, self.cancel, &counters, |outcome| {
+            let passed = outcome.attempts.iter().filter(|a| a.verdict.passed()).count();
+            outcomes.push(TaskOutcome::new(
+                outcome.task.task_id.clone(),
+                outcome.task.family.clone().unwrap_or_default(),
+                passed,
+                outcome.attempts.len(),
+            ));
+            Ok(())
+        })?;
+        match stop {
+            Stop::Completed => {}
+            Stop::Cancelled => anyhow::bail!("eval interrupted during condition {}", condition.as_str()),
+            Stop::BackendFailed(e) => return Err(e.context(format!("eval failed during condition {}", condition.as_str()))),
+        }
+        // Report tasks in split order, whatever order they finished in.
+        let order: std::collections::HashMap<&str, usize> = self.tasks.iter().enumerate().map(|(i, t)| (t.task_id.as_str(), i)).collect();
+        outcomes.sort_by_key(|o| order[o.task_id.as_str()]);
+        Ok(outcomes)
+    }
+}
+
+/// Re-verifies stored episodes now: every one must still pass (memory precision).
+pub fn memory_precision(store: &Store, tasks: &std::collections::HashMap<String, Task>, judge: &dyn Judge, workers: usize) -> anyhow::Result<(usize, usize)> {
+    let episodes: Vec<_> = store.episodes()?.into_iter().filter(|e| tasks.contains_key(&e.task_id)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let passing = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..workers.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(episode) = episodes.get(i) else { break };
+                    if judge.judge(&tasks[&episode.task_id], &episode.code).passed() {
+                        passing.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    Ok((episodes.len(), passing.into_inner()))
+}

@@ -1,0 +1,5 @@
+//! Evaluation on the held-out split: the statistics every reported rate comes with, and the
+//! results file that `rslm eval` writes and `rslm plot` reads.
+
+pub mod report;
+pub mod stats;

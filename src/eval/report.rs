@@ -1,0 +1,758 @@
+//! The results file of an evaluation run: what `rslm eval` writes, what the store keeps in
+//! `eval_runs.payload_json`, and what `rslm plot` reads back.
+//!
+//! It keeps the original project's keys (`conditions[].condition`, `pass_at_1`, `pass_at_k`,
+//! `notes`, `memory_precision`, `regression_check`) so its payloads still load, and adds what
+//! an honest reading needs: a 95% interval for every rate, the paired test against baseline,
+//! and the per-task outcomes the numbers were computed from. Everything we added is optional
+//! when reading, because payloads of the original lack it.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use super::stats::{self, Interval, StatsError};
+
+/// Version of this file format; payloads of the original project read as 0.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Name of the reference condition that the others are compared with.
+pub const BASELINE: &str = "baseline";
+
+/// Why a condition's result or a comparison cannot be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReportError {
+    #[error("condition {condition}: {source}")]
+    Stats {
+        condition: String,
+        source: StatsError,
+    },
+    #[error("condition {condition}: task {task_id} appears twice")]
+    DuplicateTask { condition: String, task_id: String },
+    #[error(
+        "condition {condition}: tasks have different sample counts ({first} and {other}); every task needs the same n"
+    )]
+    MixedSampleCounts {
+        condition: String,
+        first: usize,
+        other: usize,
+    },
+    #[error(
+        "conditions {baseline} and {condition} were run on different tasks (e.g. {example}); a paired test needs the same task ids"
+    )]
+    TaskSetsDiffer {
+        baseline: String,
+        condition: String,
+        example: String,
+    },
+}
+
+/// One evaluation run: metadata, then one result per condition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalReport {
+    /// Format version ([`SCHEMA_VERSION`]); 0 for payloads of the original project.
+    #[serde(default)]
+    pub schema_version: u32,
+    #[serde(default)]
+    pub rslm_version: Option<String>,
+    /// True when the numbers come from the mock backend: they test the pipeline, not a model.
+    #[serde(default)]
+    pub simulation: bool,
+    #[serde(default)]
+    pub backend: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    /// RFC 3339 UTC time the run finished.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub run_id: Option<i64>,
+    /// Seed of the sampling and of the bootstrap.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// The k of pass@k.
+    #[serde(default)]
+    pub k: Option<usize>,
+    /// Samples drawn per task.
+    #[serde(default)]
+    pub n: Option<usize>,
+    #[serde(default)]
+    pub heldout_size: Option<usize>,
+    #[serde(default)]
+    pub split_seed: Option<u64>,
+    /// Where the tasks came from (`bundled` or a path).
+    #[serde(default)]
+    pub tasks_source: Option<String>,
+    /// Tasks each condition was evaluated on.
+    #[serde(default)]
+    pub task_count: Option<usize>,
+    pub conditions: Vec<ConditionResult>,
+    /// Share of remembered episodes that still pass their tests when re-verified.
+    #[serde(default)]
+    pub memory_precision: Option<f64>,
+    #[serde(default)]
+    pub memory_precision_detail: Option<MemoryPrecisionDetail>,
+    /// Result of the regression check on the hidden split, when one ran.
+    #[serde(default)]
+    pub regression_check: Option<serde_json::Value>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// The counts behind `memory_precision`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryPrecisionDetail {
+    pub checked: usize,
+    pub still_passing: usize,
+}
+
+/// How the intervals of a condition were computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CiMethod {
+    /// Wilson score interval on the number of tasks solved (one sample per task).
+    Wilson,
+    /// Seeded percentile bootstrap over tasks of the per-task estimate.
+    Bootstrap,
+}
+
+/// One condition's scores on the held-out tasks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConditionResult {
+    /// `baseline`, `memory`, `semantic`, `learning` or `memory_learning`.
+    pub condition: String,
+    pub pass_at_1: f64,
+    pub pass_at_k: f64,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub pass_at_1_ci: Option<Interval>,
+    #[serde(default)]
+    pub pass_at_k_ci: Option<Interval>,
+    #[serde(default)]
+    pub ci_method: Option<CiMethod>,
+    /// Number of tasks evaluated.
+    #[serde(default)]
+    pub tasks: Option<usize>,
+    #[serde(default)]
+    pub samples_per_task: Option<usize>,
+    /// Paired comparison with the baseline on the same tasks; `null` for the baseline itself.
+    #[serde(default)]
+    pub vs_baseline: Option<PairedComparison>,
+    #[serde(default)]
+    pub per_task: Vec<TaskOutcome>,
+}
+
+/// How one task fared under one condition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskOutcome {
+    pub task_id: String,
+    pub family: String,
+    /// Samples that passed verification.
+    pub passed: usize,
+    /// Samples drawn.
+    pub samples: usize,
+}
+
+impl TaskOutcome {
+    /// Builds an outcome.
+    pub fn new(
+        task_id: impl Into<String>,
+        family: impl Into<String>,
+        passed: usize,
+        samples: usize,
+    ) -> Self {
+        Self {
+            task_id: task_id.into(),
+            family: family.into(),
+            passed,
+            samples,
+        }
+    }
+
+    /// The binary outcome used by the paired test: a task counts as solved when at least half
+    /// of its samples pass. With one sample this is simply "it passed"; with several it asks
+    /// whether the condition solves the task reliably rather than by a lucky draw.
+    pub fn solved(&self) -> bool {
+        self.samples > 0 && 2 * self.passed >= self.samples
+    }
+}
+
+/// A paired comparison of a condition with the baseline over the same tasks, by the per-task
+/// outcome of [`TaskOutcome::solved`], with the exact McNemar p-value on the discordant tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PairedComparison {
+    /// Solved under both.
+    pub both: usize,
+    /// Solved only under the condition (McNemar's b).
+    pub only_condition: usize,
+    /// Solved only by the baseline (McNemar's c).
+    pub only_baseline: usize,
+    /// Solved under neither.
+    pub neither: usize,
+    /// Exact two-sided McNemar p-value.
+    pub p_value: f64,
+}
+
+impl PairedComparison {
+    /// Compares `condition` with `baseline`; both must cover exactly the same task ids.
+    pub fn between(
+        baseline: &ConditionResult,
+        condition: &ConditionResult,
+    ) -> Result<Self, ReportError> {
+        let base: HashMap<&str, bool> = baseline
+            .per_task
+            .iter()
+            .map(|t| (t.task_id.as_str(), t.solved()))
+            .collect();
+        let other: HashMap<&str, bool> = condition
+            .per_task
+            .iter()
+            .map(|t| (t.task_id.as_str(), t.solved()))
+            .collect();
+        let base_ids: BTreeSet<&str> = base.keys().copied().collect();
+        let other_ids: BTreeSet<&str> = other.keys().copied().collect();
+        if base_ids != other_ids || base_ids.is_empty() {
+            let example = base_ids
+                .symmetric_difference(&other_ids)
+                .next()
+                .map_or_else(|| "no tasks at all".to_owned(), |id| format!("task {id}"));
+            return Err(ReportError::TaskSetsDiffer {
+                baseline: baseline.condition.clone(),
+                condition: condition.condition.clone(),
+                example,
+            });
+        }
+        let (mut both, mut only_condition, mut only_baseline, mut neither) = (0, 0, 0, 0);
+        for id in base_ids {
+            match (base[id], other[id]) {
+                (true, true) => both += 1,
+                (false, true) => only_condition += 1,
+                (true, false) => only_baseline += 1,
+                (false, false) => neither += 1,
+            }
+        }
+        Ok(Self {
+            both,
+            only_condition,
+            only_baseline,
+            neither,
+            p_value: stats::mcnemar_exact(only_condition, only_baseline),
+        })
+    }
+}
+
+impl ConditionResult {
+    /// Scores a condition from its per-task outcomes.
+    ///
+    /// pass@1 and pass@k are the unbiased estimators averaged over tasks. Intervals are 95%:
+    /// Wilson on the number of tasks passed when each task has one sample (then pass@1 is a
+    /// plain proportion), otherwise a percentile bootstrap over tasks seeded with `seed`.
+    /// `vs_baseline` is left empty; see [`EvalReport::compare_with_baseline`].
+    pub fn from_outcomes(
+        condition: impl Into<String>,
+        notes: impl Into<String>,
+        per_task: Vec<TaskOutcome>,
+        k: usize,
+        seed: u64,
+    ) -> Result<Self, ReportError> {
+        let condition = condition.into();
+        let stats_error = |source| ReportError::Stats {
+            condition: condition.clone(),
+            source,
+        };
+        let first = per_task
+            .first()
+            .ok_or_else(|| stats_error(StatsError::NoTasks))?;
+        let n = first.samples;
+        let mut seen = HashSet::new();
+        for t in &per_task {
+            if !seen.insert(t.task_id.as_str()) {
+                return Err(ReportError::DuplicateTask {
+                    condition,
+                    task_id: t.task_id.clone(),
+                });
+            }
+            if t.samples != n {
+                return Err(ReportError::MixedSampleCounts {
+                    condition,
+                    first: n,
+                    other: t.samples,
+                });
+            }
+        }
+        let counts: Vec<(usize, usize)> = per_task.iter().map(|t| (t.samples, t.passed)).collect();
+        let per_task_at = |k| {
+            counts
+                .iter()
+                .map(|&(n, c)| stats::pass_at_k(n, c, k))
+                .collect::<Result<Vec<f64>, _>>()
+                .map_err(stats_error)
+        };
+        let at_1 = per_task_at(1)?;
+        let at_k = per_task_at(k)?;
+        let pass_at_1 = stats::mean(&at_1).unwrap_or(0.0);
+        let pass_at_k = stats::mean(&at_k).unwrap_or(0.0);
+
+        let (pass_at_1_ci, pass_at_k_ci, method) = if n == 1 {
+            let passed = counts.iter().filter(|&&(_, c)| c == 1).count();
+            let ci = stats::wilson_interval(passed, counts.len()).map_err(stats_error)?;
+            (ci, ci, CiMethod::Wilson)
+        } else {
+            let boot = |values: &[f64]| {
+                stats::bootstrap_mean_interval(values, stats::BOOTSTRAP_RESAMPLES, seed)
+                    .map_err(stats_error)
+            };
+            (boot(&at_1)?, boot(&at_k)?, CiMethod::Bootstrap)
+        };
+
+        Ok(Self {
+            tasks: Some(per_task.len()),
+            samples_per_task: Some(n),
+            condition,
+            pass_at_1,
+            pass_at_k,
+            notes: notes.into(),
+            pass_at_1_ci: Some(pass_at_1_ci),
+            pass_at_k_ci: Some(pass_at_k_ci),
+            ci_method: Some(method),
+            vs_baseline: None,
+            per_task,
+        })
+    }
+}
+
+impl EvalReport {
+    /// An empty report of this rslm version; the caller fills in the run's metadata.
+    pub fn new(backend: impl Into<String>, model: impl Into<String>, simulation: bool) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            rslm_version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            simulation,
+            backend: Some(backend.into()),
+            model: Some(model.into()),
+            created_at: None,
+            run_id: None,
+            seed: None,
+            k: None,
+            n: None,
+            heldout_size: None,
+            split_seed: None,
+            tasks_source: None,
+            task_count: None,
+            conditions: Vec::new(),
+            memory_precision: None,
+            memory_precision_detail: None,
+            regression_check: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The baseline condition, when the run has one.
+    pub fn baseline(&self) -> Option<&ConditionResult> {
+        self.conditions.iter().find(|c| c.condition == BASELINE)
+    }
+
+    /// Fills `vs_baseline` of every condition other than the baseline. Without a baseline
+    /// there is nothing to compare with and every `vs_baseline` stays empty.
+    pub fn compare_with_baseline(&mut self) -> Result<(), ReportError> {
+        let Some(baseline) = self.baseline().cloned() else {
+            return Ok(());
+        };
+        for condition in &mut self.conditions {
+            condition.vs_baseline = if condition.condition == BASELINE {
+                None
+            } else {
+                Some(PairedComparison::between(&baseline, condition)?)
+            };
+        }
+        Ok(())
+    }
+}
+
+/// A fixed-width table of a report for the terminal.
+///
+/// Columns: condition, pass@1 with its 95% interval, pass@k, the change of pass@1 against the
+/// baseline, McNemar's discordant counts b/c (tasks solved only with the condition / only by
+/// the baseline) and the exact p-value.
+pub fn render_table(report: &EvalReport) -> String {
+    let mut out = String::new();
+    if report.simulation {
+        let backend = report.backend.as_deref().unwrap_or("mock");
+        let _ = writeln!(
+            out,
+            "SIMULATION ({backend} backend): these numbers exercise the pipeline, they measure no model"
+        );
+    }
+    let _ = writeln!(out, "{}", describe_run(report));
+
+    let k = report.k.unwrap_or(1);
+    let pass_at_k = format!("pass@{k}");
+    let _ = writeln!(
+        out,
+        "{:<16} {:>6}  {:<16} {:>7}  {:>8}  {:>7}  {:>9}",
+        "condition", "pass@1", "95% CI", pass_at_k, "Δ pass@1", "b/c", "McNemar p"
+    );
+    let baseline = report.baseline().map(|b| b.pass_at_1);
+    for c in &report.conditions {
+        let ci = c.pass_at_1_ci.map_or_else(
+            || "—".to_owned(),
+            |i| format!("[{:.3}, {:.3}]", i.low, i.high),
+        );
+        let delta = match baseline {
+            Some(b) if c.condition != BASELINE => format!("{:+.3}", c.pass_at_1 - b),
+            _ => "—".to_owned(),
+        };
+        let (bc, p) = c.vs_baseline.map_or_else(
+            || ("—".to_owned(), "—".to_owned()),
+            |v| {
+                (
+                    format!("{}/{}", v.only_condition, v.only_baseline),
+                    format_p(v.p_value),
+                )
+            },
+        );
+        let _ = writeln!(
+            out,
+            "{:<16} {:>6.3}  {:<16} {:>7.3}  {:>8}  {:>7}  {:>9}",
+            c.condition, c.pass_at_1, ci, c.pass_at_k, delta, bc, p
+        );
+    }
+    if report.conditions.iter().any(|c| c.vs_baseline.is_some()) {
+        let _ = writeln!(
+            out,
+            "b/c: tasks solved only with the condition / only by baseline (solved = at least half of the samples pass)"
+        );
+    }
+    if let Some(precision) = report.memory_precision {
+        let detail = report
+            .memory_precision_detail
+            .map(|d| {
+                format!(
+                    " ({} of {} remembered episodes still pass)",
+                    d.still_passing, d.checked
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(out, "memory precision: {precision:.3}{detail}");
+    }
+    for note in &report.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    out
+}
+
+/// One line naming the run: backend, model, run id, k, n and the task set.
+pub fn describe_run(report: &EvalReport) -> String {
+    let mut parts = vec![format!(
+        "backend {}, model {}",
+        report.backend.as_deref().unwrap_or("unknown"),
+        report.model.as_deref().unwrap_or("unknown")
+    )];
+    parts.extend(run_details(report));
+    parts.join(", ")
+}
+
+/// The run id, k, n and the task set, as far as the report records them.
+pub fn run_details(report: &EvalReport) -> Vec<String> {
+    let mut parts = Vec::new();
+    if let Some(id) = report.run_id {
+        parts.push(format!("run {id}"));
+    }
+    if let Some(k) = report.k {
+        parts.push(format!("k={k}"));
+    }
+    if let Some(n) = report.n {
+        parts.push(format!("n={n}"));
+    }
+    let tasks = report
+        .task_count
+        .or_else(|| report.conditions.first().and_then(|c| c.tasks));
+    if let Some(tasks) = tasks {
+        let mut from = Vec::new();
+        if let Some(source) = &report.tasks_source {
+            from.push(source.clone());
+        }
+        if let Some(seed) = report.split_seed {
+            from.push(format!("split seed {seed}"));
+        }
+        if from.is_empty() {
+            parts.push(format!("{tasks} held-out tasks"));
+        } else {
+            parts.push(format!("{tasks} held-out tasks ({})", from.join(", ")));
+        }
+    }
+    parts
+}
+
+/// A p-value with enough digits to read, without pretending precision below 0.001.
+pub fn format_p(p: f64) -> String {
+    if p < 0.001 {
+        "<0.001".to_owned()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// "p = 0.031" or "p < 0.001", for prose.
+pub fn p_clause(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".to_owned()
+    } else {
+        format!("p = {p:.3}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 20 tasks; baseline solves 0..7, memory solves 2..14: both 5, only memory 7, only
+    /// baseline 2, neither 6.
+    fn outcomes(solved: impl Fn(usize) -> bool) -> Vec<TaskOutcome> {
+        (0..20)
+            .map(|i| {
+                TaskOutcome::new(
+                    format!("task{i:02}"),
+                    if i % 2 == 0 { "even" } else { "odd" },
+                    usize::from(solved(i)),
+                    1,
+                )
+            })
+            .collect()
+    }
+
+    fn sample_report() -> EvalReport {
+        let mut report = EvalReport::new("mock", "mock-weak-v1", true);
+        report.created_at = Some("2026-11-24T01:02:03Z".to_owned());
+        report.run_id = Some(7);
+        report.seed = Some(1);
+        report.k = Some(1);
+        report.n = Some(1);
+        report.heldout_size = Some(20);
+        report.split_seed = Some(1337);
+        report.tasks_source = Some("bundled".to_owned());
+        report.task_count = Some(20);
+        report.conditions = vec![
+            ConditionResult::from_outcomes("baseline", "no memory", outcomes(|i| i < 7), 1, 1)
+                .unwrap(),
+            ConditionResult::from_outcomes(
+                "memory",
+                "verified episodes",
+                outcomes(|i| (2..14).contains(&i)),
+                1,
+                1,
+            )
+            .unwrap(),
+        ];
+        report.compare_with_baseline().unwrap();
+        report.memory_precision = Some(1.0);
+        report.memory_precision_detail = Some(MemoryPrecisionDetail {
+            checked: 40,
+            still_passing: 40,
+        });
+        report.notes = vec!["SIMULATION: mock backend".to_owned()];
+        report
+    }
+
+    #[test]
+    fn single_sample_conditions_use_wilson() {
+        let r = &sample_report().conditions[0];
+        assert!((r.pass_at_1 - 0.35).abs() < 1e-12);
+        assert_eq!(r.pass_at_k, r.pass_at_1);
+        assert_eq!(r.ci_method, Some(CiMethod::Wilson));
+        assert_eq!(r.pass_at_1_ci, Some(stats::wilson_interval(7, 20).unwrap()));
+        assert_eq!(r.tasks, Some(20));
+        assert_eq!(r.samples_per_task, Some(1));
+        assert_eq!(r.vs_baseline, None);
+    }
+
+    #[test]
+    fn several_samples_use_the_bootstrap_and_unbiased_estimator() {
+        let per_task: Vec<TaskOutcome> = (0..10)
+            .map(|i| TaskOutcome::new(format!("t{i}"), "f", i % 5, 4))
+            .collect();
+        let r = ConditionResult::from_outcomes("memory", "", per_task.clone(), 2, 3).unwrap();
+        assert_eq!(r.ci_method, Some(CiMethod::Bootstrap));
+        // passed 0..=4 of 4, twice each: pass@1 mean = (0+1+2+3+4)/4/5 = 0.5.
+        assert!((r.pass_at_1 - 0.5).abs() < 1e-12);
+        let expected_k: f64 = (0..5)
+            .map(|c| stats::pass_at_k(4, c, 2).unwrap())
+            .sum::<f64>()
+            / 5.0;
+        assert!((r.pass_at_k - expected_k).abs() < 1e-12);
+        let ci = r.pass_at_1_ci.unwrap();
+        assert!(ci.low < 0.5 && 0.5 < ci.high);
+        // Same seed, same interval.
+        let again = ConditionResult::from_outcomes("memory", "", per_task, 2, 3).unwrap();
+        assert_eq!(again.pass_at_1_ci, r.pass_at_1_ci);
+    }
+
+    #[test]
+    fn bad_outcomes_are_refused() {
+        let err = ConditionResult::from_outcomes("x", "", vec![], 1, 0).unwrap_err();
+        assert!(matches!(err, ReportError::Stats { .. }));
+        let dup = vec![
+            TaskOutcome::new("a", "f", 1, 1),
+            TaskOutcome::new("a", "f", 0, 1),
+        ];
+        assert!(matches!(
+            ConditionResult::from_outcomes("x", "", dup, 1, 0),
+            Err(ReportError::DuplicateTask { .. })
+        ));
+        let mixed = vec![
+            TaskOutcome::new("a", "f", 1, 1),
+            TaskOutcome::new("b", "f", 0, 2),
+        ];
+        assert!(matches!(
+            ConditionResult::from_outcomes("x", "", mixed, 1, 0),
+            Err(ReportError::MixedSampleCounts { .. })
+        ));
+        let few = vec![TaskOutcome::new("a", "f", 1, 2)];
+        let err = ConditionResult::from_outcomes("x", "", few, 3, 0).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "condition x: pass@3 needs at least 3 samples per task, but a task has 2"
+        );
+    }
+
+    #[test]
+    fn solved_means_at_least_half_the_samples() {
+        assert!(TaskOutcome::new("a", "f", 1, 1).solved());
+        assert!(!TaskOutcome::new("a", "f", 0, 1).solved());
+        assert!(TaskOutcome::new("a", "f", 2, 4).solved());
+        assert!(!TaskOutcome::new("a", "f", 1, 4).solved());
+        assert!(TaskOutcome::new("a", "f", 2, 3).solved());
+        assert!(!TaskOutcome::new("a", "f", 0, 0).solved());
+    }
+
+    #[test]
+    fn paired_comparison_counts_discordant_tasks() {
+        let report = sample_report();
+        let v = report.conditions[1].vs_baseline.unwrap();
+        assert_eq!(
+            (v.both, v.only_condition, v.only_baseline, v.neither),
+            (5, 7, 2, 6)
+        );
+        assert!((v.p_value - stats::mcnemar_exact(7, 2)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn paired_comparison_needs_the_same_tasks() {
+        let base =
+            ConditionResult::from_outcomes("baseline", "", outcomes(|_| true), 1, 0).unwrap();
+        let mut fewer = outcomes(|_| true);
+        fewer.pop();
+        let other = ConditionResult::from_outcomes("memory", "", fewer, 1, 0).unwrap();
+        let err = PairedComparison::between(&base, &other).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "conditions baseline and memory were run on different tasks (e.g. task task19); a paired test needs the same task ids"
+        );
+    }
+
+    #[test]
+    fn serde_round_trip() {
+        let report = sample_report();
+        let json = serde_json::to_string_pretty(&report).unwrap();
+        let back: EvalReport = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, report);
+    }
+
+    #[test]
+    fn json_keeps_the_original_keys_and_adds_ours() {
+        let value = serde_json::to_value(sample_report()).unwrap();
+        for key in [
+            "conditions",
+            "memory_precision",
+            "regression_check",
+            "schema_version",
+            "rslm_version",
+            "simulation",
+            "backend",
+            "model",
+            "created_at",
+            "run_id",
+            "seed",
+            "k",
+            "n",
+            "heldout_size",
+            "split_seed",
+            "tasks_source",
+            "task_count",
+            "memory_precision_detail",
+            "notes",
+        ] {
+            assert!(value.get(key).is_some(), "missing top-level key {key}");
+        }
+        assert_eq!(value["schema_version"], 1);
+        assert_eq!(value["regression_check"], serde_json::Value::Null);
+        assert_eq!(value["memory_precision_detail"]["still_passing"], 40);
+        let baseline = &value["conditions"][0];
+        for key in [
+            "condition",
+            "pass_at_1",
+            "pass_at_k",
+            "notes",
+            "pass_at_1_ci",
+            "pass_at_k_ci",
+            "ci_method",
+            "tasks",
+            "samples_per_task",
+            "vs_baseline",
+            "per_task",
+        ] {
+            assert!(baseline.get(key).is_some(), "missing condition key {key}");
+        }
+        assert_eq!(baseline["ci_method"], "wilson");
+        assert_eq!(baseline["vs_baseline"], serde_json::Value::Null);
+        assert!(baseline["pass_at_1_ci"].as_array().unwrap().len() == 2);
+        assert_eq!(
+            baseline["per_task"][0],
+            serde_json::json!({"task_id": "task00", "family": "even", "passed": 1, "samples": 1})
+        );
+        let memory = &value["conditions"][1]["vs_baseline"];
+        for key in [
+            "both",
+            "only_condition",
+            "only_baseline",
+            "neither",
+            "p_value",
+        ] {
+            assert!(memory.get(key).is_some(), "missing vs_baseline key {key}");
+        }
+    }
+
+    #[test]
+    fn payloads_of_the_original_still_load() {
+        let legacy = r#"{"conditions":[
+            {"condition":"baseline","pass_at_1":0.35,"pass_at_k":0.35,"notes":"no memory"},
+            {"condition":"memory","pass_at_1":0.6,"pass_at_k":0.6,"notes":"episodes"}],
+            "memory_precision":1.0,"regression_check":null}"#;
+        let report: EvalReport = serde_json::from_str(legacy).unwrap();
+        assert_eq!(report.schema_version, 0);
+        assert_eq!(report.conditions.len(), 2);
+        assert_eq!(report.conditions[1].pass_at_1_ci, None);
+        assert!(report.conditions[1].per_task.is_empty());
+        let table = render_table(&report);
+        assert!(!table.contains("SIMULATION"));
+        assert!(table.contains("memory"));
+    }
+
+    #[test]
+    fn table_reads_at_a_glance() {
+        let table = render_table(&sample_report());
+        let expected = "\
+SIMULATION (mock backend): these numbers exercise the pipeline, they measure no model
+backend mock, model mock-weak-v1, run 7, k=1, n=1, 20 held-out tasks (bundled, split seed 1337)
+condition        pass@1  95% CI            pass@1  Δ pass@1      b/c  McNemar p
+baseline          0.350  [0.181, 0.567]     0.350         —        —          —
+memory            0.600  [0.387, 0.781]     0.600    +0.250      7/2      0.180
+b/c: tasks solved only with the condition / only by baseline (solved = at least half of the samples pass)
+memory precision: 1.000 (40 of 40 remembered episodes still pass)
+note: SIMULATION: mock backend
+";
+        assert_eq!(table, expected);
+    }
+}

@@ -1,0 +1,137 @@
+//! `run-iteration`, the heart of the loop: retrieve memory, prompt the model for k candidates
+//! per task, verify them, and store only what passed.
+
+pub mod pipeline;
+pub mod progress;
+
+use std::collections::HashSet;
+
+use crate::backend::{Backend, GenerationRequest};
+use crate::memory::{Retrieved, Retriever, Strategy};
+use crate::prompt;
+use crate::store::Store;
+use crate::tasks::Task;
+
+/// Which side of the split an iteration works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Train-pool tasks: verified candidates become retrievable memory.
+    Trainpool,
+    /// Held-out tasks: every candidate is kept for analysis, nothing becomes retrievable.
+    Heldout,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Trainpool => "trainpool",
+            Mode::Heldout => "heldout",
+        }
+    }
+}
+
+/// How `--task-limit` picks tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskOrder {
+    /// Tasks the memory has not solved yet first, then the least attempted, then split order.
+    Unsolved,
+    /// The first tasks in split order, as the original did.
+    Split,
+}
+
+/// Picks the tasks of an iteration. With `Unsolved`, repeated iterations move on to tasks the
+/// memory has not solved instead of retrying the same first N.
+pub fn select_tasks(store: &Store, pool: &[Task], limit: Option<usize>, order: TaskOrder) -> anyhow::Result<Vec<Task>> {
+    let mut tasks: Vec<(usize, &Task)> = pool.iter().enumerate().collect();
+    if order == TaskOrder::Unsolved {
+        let solved = store.solved_tasks()?;
+        let attempts = store.attempt_counts()?;
+        tasks.sort_by_key(|(i, t)| (solved.contains(&t.task_id), attempts.get(&t.task_id).copied().unwrap_or(0), *i));
+    }
+    let limit = limit.unwrap_or(tasks.len());
+    Ok(tasks.into_iter().take(limit).map(|(_, t)| t.clone()).collect())
+}
+
+/// What to retrieve for a condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryUse {
+    pub episodes: bool,
+    pub knowledge: bool,
+}
+
+impl MemoryUse {
+    pub const NONE: MemoryUse = MemoryUse { episodes: false, knowledge: false };
+}
+
+/// Builds the prompt of every task from a snapshot of memory taken now, so an iteration's
+/// candidates do not depend on the order in which concurrent tasks finish.
+#[allow(clippy::too_many_arguments)]
+pub fn prepare_jobs(
+    store: &Store,
+    tasks: &[Task],
+    heldout_ids: &HashSet<String>,
+    memory: MemoryUse,
+    strategy: Strategy,
+    n: usize,
+    temperature: f32,
+    max_tokens: u32,
+    seed: u64,
+    adapter: Option<crate::backend::AdapterRef>,
+) -> anyhow::Result<Vec<pipeline::Job>> {
+    let retriever = Retriever {
+        strategy,
+        excluded: heldout_ids.clone(),
+        top_episodes: if memory.episodes { 2 } else { 0 },
+        top_procedures: if memory.knowledge { 2 } else { 0 },
+        top_rules: if memory.knowledge { 2 } else { 0 },
+    };
+    tasks
+        .iter()
+        .map(|task| {
+            let retrieved = if memory == MemoryUse::NONE { Retrieved::default() } else { retriever.retrieve(store, task)? };
+            Ok(pipeline::Job {
+                task: task.clone(),
+                request: GenerationRequest {
+                    system: prompt::SYSTEM.to_string(),
+                    user: prompt::user_message(task, &retrieved),
+                    function_name: task.function_name.clone(),
+                    n,
+                    temperature,
+                    max_tokens,
+                    seed,
+                    adapter: adapter.clone(),
+                },
+            })
+        })
+        .collect()
+}
+
+/// The record of the backend a run used.
+pub fn backend_label(backend: &dyn Backend) -> (String, String, bool) {
+    (backend.name().to_string(), backend.model(), backend.is_simulation())
+}
+
+/// The process-wide stop flag, set by the first Ctrl-C; a second Ctrl-C exits at once.
+pub fn cancel_flag() -> &'static std::sync::atomic::AtomicBool {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static FLAG: OnceLock<AtomicBool> = OnceLock::new();
+    let mut installed = false;
+    let flag = FLAG.get_or_init(|| {
+        installed = true;
+        AtomicBool::new(false)
+    });
+    if installed {
+        let _ = ctrlc::set_handler(|| {
+            let flag = FLAG.get().expect("flag initialised");
+            if flag.swap(true, Ordering::SeqCst) {
+                eprintln!("\ninterrupted twice: exiting now");
+                std::process::exit(130);
+            }
+            eprintln!("\ninterrupted: finishing the tasks in flight (Ctrl-C again to exit now)");
+        });
+    }
+    flag
+}

@@ -1,0 +1,199 @@
+//! The generation -> verification -> storage pipeline. Generation threads (bounded by the
+//! backend's concurrency) keep the model busy while verifier threads judge earlier candidates;
+//! the calling thread collects verdicts and hands over each task once all its candidates are
+//! judged, so storage is one transaction per task. Stopping (Ctrl-C or a backend failure)
+//! lets in-flight tasks finish and starts no new ones.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use crate::backend::{Backend, Candidate, GenerationRequest};
+use crate::store::episodes::Attempt;
+use crate::tasks::Task;
+use crate::verify::Verdict;
+
+/// Something that judges a candidate against a task's hidden tests.
+pub trait Judge: Sync {
+    fn judge(&self, task: &Task, code: &str) -> Verdict;
+}
+
+impl Judge for crate::verify::Verifier {
+    fn judge(&self, task: &Task, code: &str) -> Verdict {
+        self.verify(task, code)
+    }
+}
+
+/// One task with its prepared prompt.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub task: Task,
+    pub request: GenerationRequest,
+}
+
+/// A task with all its candidates judged.
+#[derive(Debug, Clone)]
+pub struct TaskOutcome {
+    pub task: Task,
+    pub attempts: Vec<Attempt>,
+}
+
+/// Live counters, for progress display.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub tasks_done: AtomicU64,
+    pub candidates: AtomicU64,
+    pub passed: AtomicU64,
+    pub completion_tokens: AtomicU64,
+}
+
+/// How many threads of each kind.
+#[derive(Debug, Clone, Copy)]
+pub struct PipelineShape {
+    pub generators: usize,
+    pub verifiers: usize,
+}
+
+/// Why the pipeline stopped early, if it did.
+#[derive(Debug)]
+pub enum Stop {
+    Completed,
+    Cancelled,
+    BackendFailed(anyhow::Error),
+}
+
+/// Runs every job through generation and verification; `on_task` is called on the calling
+/// thread for each finished task, in completion order. An error from `on_task` stops the run.
+pub fn run(
+    jobs: Vec<Job>,
+    backend: &dyn Backend,
+    judge: &dyn Judge,
+    shape: PipelineShape,
+    cancel: &AtomicBool,
+    counters: &Counters,
+    mut on_task: impl FnMut(TaskOutcome) -> anyhow::Result<()>,
+) -> anyhow::Result<Stop> {
+    let total = jobs.len();
+    let queue = Mutex::new(jobs.into_iter().enumerate().collect::<std::collections::VecDeque<_>>());
+    let backend_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let (to_verify, verify_rx) = mpsc::channel::<(usize, Arc<Task>, usize, Candidate)>();
+    let verify_rx = Mutex::new(verify_rx);
+    let (to_collect, collect_rx) = mpsc::channel::<Collected>();
+    let stop_all = AtomicBool::new(false);
+
+    std::thread::scope(|scope| -> anyhow::Result<Stop> {
+        for _ in 0..shape.generators.max(1) {
+            let to_verify = to_verify.clone();
+            let to_collect = to_collect.clone();
+            let (queue, backend_error, stop_all) = (&queue, &backend_error, &stop_all);
+            scope.spawn(move || {
+                loop {
+                    if cancel.load(Ordering::Relaxed) || stop_all.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let Some((index, job)) = queue.lock().expect("queue lock").pop_front() else { break };
+                    let task = Arc::new(job.task);
+                    match backend.generate(&job.request) {
+                        Ok(candidates) => {
+                            let _ = to_collect.send(Collected::Expect(index, task.clone(), candidates.len()));
+                            for (sample, candidate) in candidates.into_iter().enumerate() {
+                                counters.completion_tokens.fetch_add(u64::from(candidate.completion_tokens.unwrap_or(0)), Ordering::Relaxed);
+                                let _ = to_verify.send((index, task.clone(), sample, candidate));
+                            }
+                        }
+                        Err(e) => {
+                            backend_error.lock().expect("error lock").get_or_insert(e);
+                            stop_all.store(true, Ordering::Relaxed);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        drop(to_verify);
+        for _ in 0..shape.verifiers.max(1) {
+            let to_collect = to_collect.clone();
+            let verify_rx = &verify_rx;
+            scope.spawn(move || {
+                loop {
+                    let next = verify_rx.lock().expect("verify lock").recv();
+                    let Ok((index, task, sample, candidate)) = next else { break };
+                    let verdict = if candidate.code.trim().is_empty() {
+                        no_code_verdict(&candidate)
+                    } else {
+                        judge.judge(&task, &candidate.code)
+                    };
+                    let _ = to_collect.send(Collected::Judged(index, Attempt { sample_index: sample, candidate, verdict }));
+                }
+            });
+        }
+        drop(to_collect);
+
+        let mut pending: HashMap<usize, (Arc<Task>, usize, Vec<Attempt>)> = HashMap::new();
+        let mut early: HashMap<usize, Vec<Attempt>> = HashMap::new();
+        let mut finished = 0usize;
+        let mut callback_error = None;
+        for message in collect_rx {
+            let index = match message {
+                Collected::Expect(index, task, n) => {
+                    let got = early.remove(&index).unwrap_or_default();
+                    pending.insert(index, (task, n, got));
+                    index
+                }
+                Collected::Judged(index, attempt) => {
+                    counters.candidates.fetch_add(1, Ordering::Relaxed);
+                    if attempt.verdict.passed() {
+                        counters.passed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    match pending.get_mut(&index) {
+                        Some(entry) => entry.2.push(attempt),
+                        None => early.entry(index).or_default().push(attempt),
+                    }
+                    index
+                }
+            };
+            let complete = pending.get(&index).is_some_and(|(_, n, got)| got.len() == *n);
+            if complete && callback_error.is_none() {
+                let (task, _, mut attempts) = pending.remove(&index).expect("pending task");
+                attempts.sort_by_key(|a| a.sample_index);
+                finished += 1;
+                counters.tasks_done.fetch_add(1, Ordering::Relaxed);
+                if let Err(e) = on_task(TaskOutcome { task: Arc::unwrap_or_clone(task), attempts }) {
+                    callback_error = Some(e);
+                    stop_all.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        if let Some(e) = callback_error {
+            return Err(e);
+        }
+        if let Some(e) = backend_error.lock().expect("error lock").take() {
+            return Ok(Stop::BackendFailed(e));
+        }
+        Ok(if finished < total { Stop::Cancelled } else { Stop::Completed })
+    })
+}
+
+enum Collected {
+    Expect(usize, Arc<Task>, usize),
+    Judged(usize, Attempt),
+}
+
+/// A candidate whose response held no code fails without running anything.
+fn no_code_verdict(candidate: &Candidate) -> Verdict {
+    Verdict {
+        verdict: crate::verify::VerdictKind::Error,
+        tests_run: 0,
+        tests_passed: 0,
+        first_failure: Some("extract".into()),
+        log: candidate.error.clone().unwrap_or_else(|| "no Python code in the response".into()),
+        duration_ms: 0.0,
+    }
+}
+
+/// Rates for the progress line and summary.
+pub fn rate(count: u64, since: Instant) -> f64 {
+    let secs = since.elapsed().max(Duration::from_millis(1)).as_secs_f64();
+    count as f64 / secs
+}

@@ -1,0 +1,48 @@
+//! Memory: what the store already knows, retrieved for a task. Retrieval reads verified
+//! episodes, procedures and rules with FTS5 bm25, and never returns anything from a held-out
+//! task, whatever the split of the run that stored it was.
+
+mod retrieval;
+
+pub use retrieval::{Retriever, Strategy, fts_query};
+
+/// A verified solution of another task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetrievedEpisode {
+    pub id: i64,
+    pub task_id: String,
+    pub prompt: String,
+    pub code: String,
+    pub score: f64,
+}
+
+/// A reusable solution pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetrievedProcedure {
+    pub id: i64,
+    pub pattern: String,
+    pub recipe: String,
+    pub score: f64,
+}
+
+/// A short natural-language insight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetrievedRule {
+    pub id: i64,
+    pub text: String,
+    pub score: f64,
+}
+
+/// Everything retrieved for one task, best first within each source.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Retrieved {
+    pub episodes: Vec<RetrievedEpisode>,
+    pub procedures: Vec<RetrievedProcedure>,
+    pub rules: Vec<RetrievedRule>,
+}
+
+impl Retrieved {
+    pub fn is_empty(&self) -> bool {
+        self.episodes.is_empty() && self.procedures.is_empty() && self.rules.is_empty()
+    }
+}
