@@ -76,3 +76,21 @@ pub fn default_timeout(mode: Mode) -> Duration {
         Mode::Pytest => Duration::from_secs(5),
     }
 }
+
+impl crate::cli::VerifyArgs {
+    /// The verifier settings of the pipeline commands (`--fast-verify`, `--verify-timeout`,
+    /// `--verify-workers`). A timeout that is not a positive number of seconds means the default.
+    pub fn config(&self) -> VerifierConfig {
+        let mode = if self.fast_verify {
+            Mode::Fast
+        } else {
+            Mode::Pytest
+        };
+        let mut config = VerifierConfig::new(mode);
+        config.workers = self.verify_workers;
+        if let Some(seconds) = self.verify_timeout {
+            config.timeout = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::ZERO);
+        }
+        config
+    }
+}

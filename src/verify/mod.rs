@@ -3,7 +3,7 @@
 //! hard to fool (an explicit verdict written by the harness after every test ran, type-strict
 //! comparisons) and fast (a pool of warm Python workers that fork per candidate).
 
-mod config;
+pub mod config;
 mod isolation;
 pub mod pass_at_k;
 mod pool;

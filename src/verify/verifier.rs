@@ -31,6 +31,7 @@ pub struct Verifier {
     timeout: Duration,
     memory_mb: u64,
     spawn_per_candidate: bool,
+    workers: usize,
     python: std::path::PathBuf,
     isolation: Isolation,
     pytest_version: Option<String>,
@@ -86,6 +87,7 @@ impl Verifier {
             timeout: config.effective_timeout(),
             memory_mb: config.effective_memory_mb(),
             spawn_per_candidate: config.spawn_per_candidate,
+            workers,
             python: interpreter.executable,
             isolation,
             pytest_version: ready.pytest,
@@ -170,6 +172,11 @@ impl Verifier {
     /// The real interpreter the workers run.
     pub fn python(&self) -> &Path {
         &self.python
+    }
+
+    /// How many candidates run at once (the pool's size).
+    pub fn workers(&self) -> usize {
+        self.workers
     }
 
     pub fn mode(&self) -> Mode {
