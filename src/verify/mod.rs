@@ -2,6 +2,24 @@
 //! returns a verdict. Only candidates it passes become memory or training data, so it must be
 //! hard to fool (an explicit verdict written by the harness after every test ran, type-strict
 //! comparisons) and fast (a pool of warm Python workers that fork per candidate).
+//!
+//! How: [`Verifier::start`] resolves the interpreter once (`python.rs`), writes `harness.py` into
+//! a private temp dir and starts a pool of workers (`pool.rs`, `worker.rs`), each a Python process
+//! driven over a Unix socket with JSON lines. Per candidate, a worker forks a child that gets its
+//! own process group, a fresh temp dir as cwd, a scrubbed environment, rlimits (CPU, address
+//! space, file size, open files) and a Landlock domain (writes only in its dir, no TCP, signals
+//! scoped), inside the worker's user + network namespace and pids cgroup. The child imports the
+//! candidate as `solution`, runs the tests (fast: assert lines or plain test functions called
+//! directly; pytest: `pytest.main` with the test file deleted after collection) and reports one
+//! line on a private pipe, tagged with a per-run nonce and its pid, then `_exit`s. The worker
+//! watches the child through a pidfd (never waiting for pipe EOF), kills its group at the
+//! deadline, kills and reaps whatever it left (the worker is a child subreaper), and answers.
+//! What each machine allows is reported by [`Verifier::isolation`].
+//!
+//! Known limits, by design of an in-process harness: the candidate shares its process with the
+//! tests, so code that deliberately introspects the interpreter (`gc`, frames) can find the
+//! nonce or patch the test helpers; only `builtins` are snapshot and restored, not other
+//! modules; reads are not confined (Landlock is applied to writes only).
 
 pub mod config;
 mod isolation;
