@@ -7,6 +7,7 @@
 //!   tasks, derived offline from the verified code itself, or written by the model from groups of
 //!   verified solutions and kept only when they do not lower the pass rate on a validation slice.
 
+pub mod model_rules;
 mod procedures;
 mod rules;
 
@@ -98,6 +99,38 @@ pub fn consolidate_offline(
     for item in rules::derive(&groups, tasks, min_evidence, run_id) {
         let added = store.add_knowledge(&item)?;
         report.count(added, false);
+    }
+    Ok(report)
+}
+
+/// Consolidation with a model: the offline procedures and rules, plus rules the model writes,
+/// each kept only if it does not lower the pass rate on a validation slice of the train pool.
+pub fn consolidate_with_model(
+    store: &mut Store,
+    tasks: &HashMap<String, Task>,
+    heldout: &HashSet<String>,
+    ctx: &model_rules::ModelContext<'_>,
+    min_evidence: usize,
+    run_id: i64,
+) -> anyhow::Result<Report> {
+    let mut report = consolidate_offline(store, tasks, heldout, ctx.judge, min_evidence, run_id)?;
+    let episodes = store.episodes()?;
+    let groups = groups(&episodes, tasks, heldout);
+    let mut train_by_pattern: HashMap<String, Vec<Task>> = HashMap::new();
+    for task in tasks.values().filter(|t| !heldout.contains(&t.task_id)) {
+        train_by_pattern.entry(pattern(description(&task.prompt))).or_default().push(task.clone());
+    }
+    for proposal in model_rules::propose(ctx, &groups, &train_by_pattern, min_evidence, run_id)? {
+        match proposal {
+            model_rules::Proposal::Kept(item) => {
+                let added = store.add_knowledge(&item)?;
+                report.count(added, false);
+            }
+            model_rules::Proposal::Rejected { reason } => {
+                tracing::info!(%reason, "model rule rejected");
+                report.rules_rejected += 1;
+            }
+        }
     }
     Ok(report)
 }
