@@ -26,6 +26,10 @@ pub enum Command {
     SeedTasks(commands::seed_tasks::Args),
     /// Plot eval results: one run as bars with 95% intervals, several runs as lines over runs.
     Plot(commands::plot::Args),
+    /// Verify one candidate (prints its verdict) or a samples JSONL (results and pass@k).
+    Verify(commands::verify::Args),
+    /// Convert an external benchmark (HumanEval) into a task JSONL.
+    ImportTasks(commands::import_tasks::Args),
 }
 
 /// `--db`: the SQLite store.

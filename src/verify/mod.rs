@@ -3,6 +3,18 @@
 //! hard to fool (an explicit verdict written by the harness after every test ran, type-strict
 //! comparisons) and fast (a pool of warm Python workers that fork per candidate).
 
+pub mod config;
+mod isolation;
+pub mod pass_at_k;
+mod pool;
+mod python;
+mod verifier;
+mod worker;
+
+pub use config::VerifierConfig;
+pub use isolation::Isolation;
+pub use verifier::Verifier;
+
 use serde::{Deserialize, Serialize};
 
 /// Which tests run: real pytest on `reference_tests`, or the light harness on `assert_tests`.
@@ -60,5 +72,42 @@ pub struct Verdict {
 impl Verdict {
     pub fn passed(&self) -> bool {
         self.verdict == VerdictKind::Pass
+    }
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Pytest => "pytest",
+            Mode::Fast => "fast",
+        }
+    }
+}
+
+impl std::fmt::Display for VerdictKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Verdict {
+    /// A verdict that no candidate code produced (the harness or the machine failed).
+    pub fn infra(log: impl Into<String>) -> Verdict {
+        Verdict::without_tests(VerdictKind::Infra, log, 0.0)
+    }
+
+    pub(crate) fn without_tests(
+        kind: VerdictKind,
+        log: impl Into<String>,
+        duration_ms: f64,
+    ) -> Verdict {
+        Verdict {
+            verdict: kind,
+            tests_run: 0,
+            tests_passed: 0,
+            first_failure: None,
+            log: log.into(),
+            duration_ms,
+        }
     }
 }
