@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use crate::iterate::pipeline::Judge;
-use crate::prompt::{description, pattern};
+use crate::prompt::{description, signature_params, task_pattern};
 use crate::store::Store;
 use crate::store::episodes::Episode;
 use crate::store::knowledge::Added;
@@ -60,15 +60,30 @@ pub struct Group {
 
 /// Groups usable episodes by pattern. Episodes of tasks now held out, or not in the task set
 /// (their tests are unknown), are left out.
-pub fn groups(episodes: &[Episode], tasks: &HashMap<String, Task>, heldout: &HashSet<String>) -> Vec<Group> {
+pub fn groups(
+    episodes: &[Episode],
+    tasks: &HashMap<String, Task>,
+    heldout: &HashSet<String>,
+) -> Vec<Group> {
     let mut by_pattern: BTreeMap<String, Group> = BTreeMap::new();
     for episode in episodes {
         if heldout.contains(&episode.task_id) || !tasks.contains_key(&episode.task_id) {
             continue;
         }
-        let key = pattern(description(&episode.prompt));
-        let group = by_pattern.entry(key.clone()).or_insert_with(|| Group { pattern: key, family: episode.family.clone(), by_task: BTreeMap::new() });
-        group.by_task.entry(episode.task_id.clone()).or_default().push(episode.clone());
+        let key = task_pattern(
+            description(&episode.prompt),
+            &signature_params(&tasks[&episode.task_id].signature),
+        );
+        let group = by_pattern.entry(key.clone()).or_insert_with(|| Group {
+            pattern: key,
+            family: episode.family.clone(),
+            by_task: BTreeMap::new(),
+        });
+        group
+            .by_task
+            .entry(episode.task_id.clone())
+            .or_default()
+            .push(episode.clone());
     }
     by_pattern.into_values().collect()
 }
@@ -84,7 +99,11 @@ pub fn consolidate_offline(
 ) -> anyhow::Result<Report> {
     let episodes = store.episodes()?;
     let groups = groups(&episodes, tasks, heldout);
-    let mut report = Report { episodes: episodes.len(), groups: groups.len(), ..Report::default() };
+    let mut report = Report {
+        episodes: episodes.len(),
+        groups: groups.len(),
+        ..Report::default()
+    };
     for group in &groups {
         for candidate in procedures::propose(group, tasks, judge, min_evidence, run_id) {
             match candidate {
@@ -118,7 +137,13 @@ pub fn consolidate_with_model(
     let groups = groups(&episodes, tasks, heldout);
     let mut train_by_pattern: HashMap<String, Vec<Task>> = HashMap::new();
     for task in tasks.values().filter(|t| !heldout.contains(&t.task_id)) {
-        train_by_pattern.entry(pattern(description(&task.prompt))).or_default().push(task.clone());
+        train_by_pattern
+            .entry(task_pattern(
+                description(&task.prompt),
+                &signature_params(&task.signature),
+            ))
+            .or_default()
+            .push(task.clone());
     }
     for proposal in model_rules::propose(ctx, &groups, &train_by_pattern, min_evidence, run_id)? {
         match proposal {

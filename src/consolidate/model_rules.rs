@@ -42,7 +42,11 @@ fn writer_prompt(group: &Group) -> String {
     let mut text = String::from("Here are verified solutions of similar tasks.\n");
     for episodes in group.by_task.values().take(SHOWN) {
         let e = &episodes[0];
-        text.push_str(&format!("\nTask: {}\n```python\n{}\n```\n", description(&e.prompt), e.code.trim_end()));
+        text.push_str(&format!(
+            "\nTask: {}\n```python\n{}\n```\n",
+            description(&e.prompt),
+            e.code.trim_end()
+        ));
     }
     text.push_str(
         "\nWrite ONE sentence of at most 30 words with a general insight that would help solve other tasks like these. Do not write code.",
@@ -57,9 +61,21 @@ pub fn well_formed(reply: &str) -> Result<String, String> {
         None if reply.contains("<think>") => return Err("the reply is unfinished reasoning".into()),
         None => reply,
     };
-    let first = text.trim().split("\n\n").next().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
-    let first = first.trim_matches(|c: char| c == '"' || c == '*' || c == '-' || c.is_whitespace()).to_string();
-    if first.contains("```") || first.contains("def ") || first.contains("return ") && first.contains('(') && first.contains(':') {
+    let first = text
+        .trim()
+        .split("\n\n")
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let first = first
+        .trim_matches(|c: char| c == '"' || c == '*' || c == '-' || c.is_whitespace())
+        .to_string();
+    if first.contains("```")
+        || first.contains("def ")
+        || first.contains("return ") && first.contains('(') && first.contains(':')
+    {
         return Err("the reply contains code".into());
     }
     let words = first.split_whitespace().count();
@@ -77,7 +93,15 @@ fn validate(ctx: &ModelContext<'_>, rule: &str, slice: &[Task]) -> anyhow::Resul
     let mut counts = [0usize; 2];
     for (i, with_rule) in [false, true].into_iter().enumerate() {
         let memory = Retrieved {
-            rules: if with_rule { vec![RetrievedRule { id: 0, text: rule.to_string(), score: 0.0 }] } else { Vec::new() },
+            rules: if with_rule {
+                vec![RetrievedRule {
+                    id: 0,
+                    text: rule.to_string(),
+                    score: 0.0,
+                }]
+            } else {
+                Vec::new()
+            },
             ..Retrieved::default()
         };
         let jobs = slice
@@ -98,13 +122,27 @@ fn validate(ctx: &ModelContext<'_>, rule: &str, slice: &[Task]) -> anyhow::Resul
             .collect();
         let counters = Counters::default();
         let mut passed = 0;
-        match pipeline::run(jobs, ctx.backend, ctx.judge, ctx.shape, ctx.cancel, &counters, |outcome| {
-            passed += outcome.attempts.iter().filter(|a| a.verdict.passed()).count();
-            Ok(())
-        })? {
+        match pipeline::run(
+            jobs,
+            ctx.backend,
+            ctx.judge,
+            ctx.shape,
+            ctx.cancel,
+            &counters,
+            |outcome| {
+                passed += outcome
+                    .attempts
+                    .iter()
+                    .filter(|a| a.verdict.passed())
+                    .count();
+                Ok(())
+            },
+        )? {
             Stop::Completed => {}
             Stop::Cancelled => anyhow::bail!("consolidation interrupted"),
-            Stop::BackendFailed(e) => return Err(e.context("the model failed while validating a rule")),
+            Stop::BackendFailed(e) => {
+                return Err(e.context("the model failed while validating a rule"));
+            }
         }
         counts[i] = passed;
     }
@@ -131,21 +169,39 @@ pub fn propose(
             seed: ctx.seed,
             adapter: None,
         };
-        let reply = ctx.backend.generate(&request)?.into_iter().next().map(|c| c.raw).unwrap_or_default();
+        let reply = ctx
+            .backend
+            .generate(&request)?
+            .into_iter()
+            .next()
+            .map(|c| c.raw)
+            .unwrap_or_default();
         let rule = match well_formed(&reply) {
             Ok(rule) => rule,
             Err(reason) => {
-                out.push(Proposal::Rejected { reason: format!("{}: {reason}", group.pattern) });
+                out.push(Proposal::Rejected {
+                    reason: format!("{}: {reason}", group.pattern),
+                });
                 continue;
             }
         };
         // Unsolved tasks of the kind first: that is where a rule would have to help.
-        let mut slice: Vec<Task> = train_by_pattern.get(&group.pattern).cloned().unwrap_or_default();
+        let mut slice: Vec<Task> = train_by_pattern
+            .get(&group.pattern)
+            .cloned()
+            .unwrap_or_default();
         slice.sort_by_key(|t| (group.by_task.contains_key(&t.task_id), t.task_id.clone()));
         slice.truncate(SLICE);
         let (without, with) = validate(ctx, &rule, &slice)?;
         if with < without {
-            out.push(Proposal::Rejected { reason: format!("{}: lowered the validation pass rate ({with}/{} vs {without}/{})", group.pattern, slice.len(), slice.len()) });
+            out.push(Proposal::Rejected {
+                reason: format!(
+                    "{}: lowered the validation pass rate ({with}/{} vs {without}/{})",
+                    group.pattern,
+                    slice.len(),
+                    slice.len()
+                ),
+            });
             continue;
         }
         let firsts: Vec<i64> = group.by_task.values().map(|e| e[0].id).collect();
