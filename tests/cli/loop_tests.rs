@@ -620,7 +620,7 @@ fn a_kill_mid_run_leaves_whole_tasks_and_resume_finishes_them() {
         .unwrap();
     assert_eq!(check, "ok");
     let done = count(&db, "SELECT count(*) FROM run_tasks");
-    assert!(done >= 4 && done < 36, "killed mid-run: {done} tasks done");
+    assert!((4..36).contains(&done), "killed mid-run: {done} tasks done");
     let partial = count(
         &db,
         "SELECT count(*) FROM (SELECT task_id, count(*) AS n FROM (SELECT task_id FROM episodes UNION ALL SELECT task_id FROM failures) GROUP BY task_id)
