@@ -1,6 +1,7 @@
 """rslm verifier worker: a warm Python process that forks one isolated child per candidate.
 
-Started by rslm (src/verify/worker.rs) as `python -s [-P] harness.py CONFIG_JSON`, with a
+Started by rslm (src/verify/worker.rs) as `python -S|-s [-P] harness.py CONFIG_JSON` (-S in fast
+mode: no site-packages needed, and a lean worker forks faster), with a
 scrubbed environment and one Unix socket on fds 0 and 1. Protocol, one JSON object per line:
 
     worker -> rslm   {"ready": true, "isolation": {...}, ...} or {"ready": false, "error": "..."}
@@ -26,7 +27,6 @@ import select
 import shutil
 import signal
 import sys
-import tempfile
 import time
 import traceback
 import types
@@ -35,6 +35,9 @@ CONFIG = json.loads(sys.argv[1])
 MODE = CONFIG["mode"]
 ROOT = CONFIG["root"]
 STRICT_EQUAL = CONFIG["strict_equal"]
+LANDLOCK = None  # the worker's Landlock helper, once the ABI is known
+# Captured output of the current candidate; truncated per candidate (strays are dead by then).
+OUTPUT_PATH = os.path.join(ROOT, "output-%d" % os.getpid())
 LOG_CAP = 6000
 OUTPUT_CAP = 2000
 FILE_SIZE_LIMIT = 16 << 20
@@ -51,6 +54,18 @@ CLONE_NEWNET = 0x40000000
 SYS_LANDLOCK_CREATE_RULESET = 444
 SYS_LANDLOCK_ADD_RULE = 445
 SYS_LANDLOCK_RESTRICT_SELF = 446
+
+
+_DIRS_MADE = [0]
+
+
+def make_dir(prefix):
+    """A fresh private directory under ROOT. Not the tempfile module: it imports `random`,
+    whose at-fork reseed costs every candidate a tenth of a millisecond."""
+    _DIRS_MADE[0] += 1
+    path = os.path.join(ROOT, "%s%d-%d" % (prefix, os.getpid(), _DIRS_MADE[0]))
+    os.mkdir(path, 0o700)
+    return path
 
 
 def _prctl(option, arg):
@@ -86,37 +101,51 @@ def landlock_abi():
     return abi if abi > 0 else 0
 
 
-def landlock_confine(abi, writable_dir):
-    """Denies writes outside `writable_dir` (and /dev/null), TCP bind/connect (ABI 4+), and
-    signals or abstract sockets to processes outside this child's domain (ABI 6+)."""
-    fs = LL_DIR_WRITE_RIGHTS
-    if abi >= 2:
-        fs |= LL_REFER
-    if abi >= 3:
-        fs |= LL_TRUNCATE
-    net = (LL_NET_BIND_TCP | LL_NET_CONNECT_TCP) if abi >= 4 else 0
-    scoped = (LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL) if abi >= 6 else 0
-    fields = [fs] + ([net] if abi >= 4 else []) + ([scoped] if abi >= 6 else [])
-    attr = (ctypes.c_uint64 * len(fields))(*fields)
-    ruleset = LIBC.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0))
-    if ruleset < 0:
-        raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
-    try:
+class Landlock:
+    """A per-candidate Landlock domain: writes only beneath the candidate's dir (and to
+    /dev/null), no TCP bind/connect (ABI 4+), signals and abstract Unix sockets scoped to the
+    candidate's own processes (ABI 6+). The constant parts are built once per worker."""
+
+    def __init__(self, abi):
+        self.abi = abi
+        fs = LL_DIR_WRITE_RIGHTS | (LL_REFER if abi >= 2 else 0) | (LL_TRUNCATE if abi >= 3 else 0)
+        self.dir_rights = fs
+        fields = [fs]
+        if abi >= 4:
+            fields.append(LL_NET_BIND_TCP | LL_NET_CONNECT_TCP)
+        if abi >= 6:
+            fields.append(LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL)
+        self.attr = (ctypes.c_uint64 * len(fields))(*fields)
+        self.attr_size = ctypes.c_size_t(ctypes.sizeof(self.attr))
+        self.null_fd = os.open(os.devnull, os.O_PATH | os.O_CLOEXEC)
         file_rights = LL_WRITE_FILE | (LL_TRUNCATE if abi >= 3 else 0)
-        for path, rights in ((writable_dir, fs), (os.devnull, file_rights)):
-            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            try:
-                rule = ctypes.create_string_buffer(rights.to_bytes(8, "little") + fd.to_bytes(4, "little", signed=True), 12)
-                if LIBC.syscall(SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1), rule, ctypes.c_uint32(0)) != 0:
-                    raise OSError(ctypes.get_errno(), "landlock_add_rule " + path)
-            finally:
-                os.close(fd)
-        if _prctl(PR_SET_NO_NEW_PRIVS, 1) != 0:
-            raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS")
-        if LIBC.syscall(SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
-            raise OSError(ctypes.get_errno(), "landlock_restrict_self")
-    finally:
-        os.close(ruleset)
+        self.null_rule = ctypes.create_string_buffer(file_rights.to_bytes(8, "little") + self.null_fd.to_bytes(4, "little"), 12)
+        self.dir_rule = ctypes.create_string_buffer(12)
+        self.syscall, self.get_errno = LIBC.syscall, ctypes.get_errno
+        self.zero, self.one = ctypes.c_uint32(0), ctypes.c_int(1)
+
+    def confine(self, writable_dir):
+        syscall = self.syscall
+        ruleset = syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(self.attr), self.attr_size, self.zero)
+        if ruleset < 0:
+            raise OSError(self.get_errno(), "landlock_create_ruleset")
+        fd = os.open(writable_dir, os.O_PATH | os.O_CLOEXEC)
+        try:
+            self.dir_rule.raw = self.dir_rights.to_bytes(8, "little") + fd.to_bytes(4, "little")
+            for rule in (self.dir_rule, self.null_rule):
+                if syscall(SYS_LANDLOCK_ADD_RULE, ruleset, self.one, rule, self.zero) != 0:
+                    raise OSError(self.get_errno(), "landlock_add_rule")
+            if _prctl(PR_SET_NO_NEW_PRIVS, 1) != 0:
+                raise OSError(self.get_errno(), "PR_SET_NO_NEW_PRIVS")
+            if syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, self.zero) != 0:
+                raise OSError(self.get_errno(), "landlock_restrict_self")
+        finally:
+            os.close(fd)
+            os.close(ruleset)
+
+
+def landlock_confine(abi, writable_dir):
+    Landlock(abi).confine(writable_dir)
 
 
 # --- worker set-up ----------------------------------------------------------------------------
@@ -140,7 +169,7 @@ def setup_isolation():
     iso["landlock_abi"] = 0 if "landlock" in disabled else landlock_abi()
     if iso["landlock_abi"]:
         # Prove it works here (some container runtimes refuse restrict_self) in a throwaway child.
-        probe = tempfile.mkdtemp(dir=ROOT)
+        probe = make_dir("probe-")
         pid = os.fork()
         if pid == 0:
             try:
@@ -211,7 +240,7 @@ def warm_up_pytest():
     """One real pytest run in the worker, so the lazy imports and caches are paid once."""
     import pytest
 
-    folder = tempfile.mkdtemp(dir=ROOT)
+    folder = make_dir("warmup-")
     path = os.path.join(folder, "test_rslm_warmup.py")
     with open(path, "w") as f:
         f.write("def test_warm():\n    assert [1] == [1]\n")
@@ -254,8 +283,8 @@ def pytest_args(path, folder):
 def handle(request, isolation):
     started = time.monotonic()
     nonce = os.urandom(16).hex()
-    folder = tempfile.mkdtemp(prefix="c-", dir=ROOT)
-    out_path = folder + ".out"
+    folder = make_dir("c-")
+    out_path = OUTPUT_PATH
     test_path = None
     with open(os.path.join(folder, "solution.py"), "w", encoding="utf-8") as f:
         f.write(request["code"])
@@ -263,6 +292,8 @@ def handle(request, isolation):
         test_path = os.path.join(folder, "test_%s.py" % nonce[:12])
         with open(test_path, "w", encoding="utf-8") as f:
             f.write(request["tests"])
+    if request["kind"] == "asserts":
+        request["compiled"] = compile_asserts(request["tests"])
     out_fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
     verdict_r, verdict_w = os.pipe()
     worker_pid = os.getpid()
@@ -288,10 +319,6 @@ def handle(request, isolation):
     result["log"] = result["log"][:LOG_CAP]
     result["duration_ms"] = (time.monotonic() - started) * 1000.0
     shutil.rmtree(folder, ignore_errors=True)
-    try:
-        os.unlink(out_path)
-    except OSError:
-        pass
     return result
 
 
@@ -465,12 +492,17 @@ def child(request, isolation, nonce, folder, test_path, out_fd, verdict_w, worke
     os.dup2(null, 0)
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
-    os.closerange(3, verdict_w)
-    os.closerange(verdict_w + 1, 1 << 16)
+    keep = sorted({verdict_w} | ({LANDLOCK.null_fd} if LANDLOCK is not None else set()))
+    low = 3
+    for fd in keep:
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
     os.environ.clear()
     os.environ.update({"PATH": "/usr/bin:/bin", "HOME": folder, "TMPDIR": folder, "TZ": "UTC",
                        "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"})
-    tempfile.tempdir = folder
+    if "tempfile" in sys.modules:  # pytest mode imported it; fast mode leaves it to TMPDIR
+        sys.modules["tempfile"].tempdir = folder
     cpu = int(float(request["timeout"])) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
@@ -480,11 +512,13 @@ def child(request, isolation, nonce, folder, test_path, out_fd, verdict_w, worke
         limit = int(request["memory_mb"]) << 20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     reporter = Reporter(verdict_w, nonce)
-    if isolation["landlock_abi"]:
+    if LANDLOCK is not None:
         try:
-            landlock_confine(isolation["landlock_abi"], folder)
+            LANDLOCK.confine(folder)
         except OSError as exc:
             reporter.send("infra", 0, 0, None, "landlock failed in the child: %s" % exc)
+    if LANDLOCK is not None:
+        os.close(LANDLOCK.null_fd)
     sys.argv = ["solution.py"]
     if request["kind"] == "pytest":
         run_pytest(request, test_path, reporter)
@@ -599,22 +633,42 @@ def load_candidate(request, reporter):
     return module
 
 
+STRICT_EQUAL_CODE = compile(STRICT_EQUAL, "<rslm _same>", "exec")
+COMPILED_ASSERTS = {}
+
+
+def compile_asserts(tests):
+    """Compiles a task's assert lines once per worker (the pipeline sends k candidates per task;
+    forked children inherit the cache). Returns None for a line that does not compile."""
+    key = tuple(tests)
+    compiled = COMPILED_ASSERTS.get(key)
+    if compiled is None:
+        try:
+            compiled = [(compile(line, "<assert_tests[%d]>" % i, "exec"), line) for i, line in enumerate(tests)]
+        except SyntaxError:
+            return None
+        if len(COMPILED_ASSERTS) >= 512:
+            COMPILED_ASSERTS.clear()
+        COMPILED_ASSERTS[key] = compiled
+    return compiled
+
+
 def run_fast(request, reporter):
     """The light harness: assert lines, or the plain test functions of a module, called
     directly. Every test runs; builtins are restored after each."""
     if request["kind"] == "asserts":
-        try:
-            compiled = [(compile(line, "<assert_tests[%d]>" % i, "exec"), line) for i, line in enumerate(request["tests"])]
-        except SyntaxError as exc:
-            reporter.send("infra", 0, 0, None, "a task assert line does not compile: %s" % exc)
+        compiled = request.get("compiled")
+        if compiled is None:
+            reporter.send("infra", 0, 0, None, "a task assert line does not compile")
         module = load_candidate(request, reporter)
-        namespace = {"__name__": "__rslm_tests__", "__builtins__": builtins.__dict__}
+        namespace = {"__name__": "__rslm_tests__", "__builtins__": dict(BUILTINS_SNAPSHOT)}
         namespace.update({k: v for k, v in module.__dict__.items() if not k.startswith("_")})
-        exec(STRICT_EQUAL, namespace)
+        exec(STRICT_EQUAL_CODE, namespace)
         tests = [("assert_tests[%d]: %s" % (i, line), _bind(namespace, code)) for i, (code, line) in enumerate(compiled)]
     else:
         module = load_candidate(request, reporter)
         tests_module = types.ModuleType("__rslm_tests__")
+        tests_module.__dict__["__builtins__"] = dict(BUILTINS_SNAPSHOT)
         try:
             exec(compile(request["tests"], "reference_tests.py", "exec"), tests_module.__dict__)
         except BaseException as exc:  # noqa: BLE001
@@ -641,8 +695,9 @@ def run_fast(request, reporter):
             passed += 1
         except BaseException as exc:  # noqa: BLE001
             if first is None:
+                restore_builtins()
                 first, first_kind, log = name, classify(exc), describe(exc)
-        restore_builtins()
+    restore_builtins()
     if passed == run:
         reporter.send("pass", run, passed, None, "")
     reporter.send(first_kind, run, passed, first, log)
@@ -751,6 +806,9 @@ def main():
     except BaseException as exc:  # noqa: BLE001
         send({"ready": False, "error": "%s: %s" % (type(exc).__name__, exc)})
         return
+    global LANDLOCK
+    if isolation["landlock_abi"]:
+        LANDLOCK = Landlock(isolation["landlock_abi"])
     send(dict({"ready": True, "isolation": isolation, "python": sys.version.split()[0],
                "pid": os.getpid()}, **extra))
     stdin = os.fdopen(0, "rb", buffering=1 << 16)

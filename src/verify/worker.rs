@@ -104,7 +104,13 @@ impl Worker {
             "disable": launch.disable,
         });
         let mut command = Command::new(&launch.python);
-        command.arg("-s");
+        // Fast mode needs only the standard library: -S skips site (and any .pth files a
+        // machine's Python runs at start), and a leaner worker forks faster. pytest mode needs
+        // site-packages (the venv's pytest), so only user site is skipped.
+        command.arg(match launch.mode {
+            Mode::Fast => "-S",
+            Mode::Pytest => "-s",
+        });
         if launch.python_version >= (3, 11) {
             command.arg("-P");
         }
