@@ -9,13 +9,16 @@ pub mod backend;
 pub mod cli;
 pub mod code;
 pub mod commands;
+pub mod consolidate;
 pub mod error;
 pub mod eval;
+pub mod iterate;
 pub mod memory;
 pub mod plot;
 pub mod prompt;
 pub mod store;
 pub mod tasks;
+pub mod train;
 pub mod verify;
 
 use clap::Parser as _;

@@ -1,12 +1,18 @@
 //! One module per subcommand, each with its own `Args` and `run`.
 
+pub mod consolidate;
+pub mod eval;
 pub mod import_tasks;
 pub mod init_db;
+pub mod knowledge;
 pub mod plot;
+pub mod run_iteration;
 pub mod seed_tasks;
+pub mod self_improve;
 pub mod verify;
 
 use crate::cli::Command;
+use crate::store::knowledge::KnowledgeKind;
 
 /// Dispatches a parsed command.
 pub fn run(command: Command) -> anyhow::Result<()> {
@@ -16,5 +22,11 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Plot(args) => plot::run(args),
         Command::Verify(args) => verify::run(args),
         Command::ImportTasks(args) => import_tasks::run(args),
+        Command::RunIteration(args) => run_iteration::run(args),
+        Command::Consolidate(args) => consolidate::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::SelfImprove(args) => self_improve::run(args),
+        Command::Rules(args) => knowledge::run(KnowledgeKind::Rule, args),
+        Command::Procedures(args) => knowledge::run(KnowledgeKind::Procedure, args),
     }
 }
