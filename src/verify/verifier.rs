@@ -21,8 +21,9 @@ const CLEANUP_GRACE: Duration = Duration::from_secs(10);
 /// Longest log kept in a verdict, in bytes.
 pub const LOG_CAP: usize = 8000;
 
-/// Environment variable naming isolation layers to leave out (`landlock`, `netns`), for
-/// diagnosing a machine where one misbehaves. Never needed in normal use.
+/// Environment variable naming isolation layers or optimisations to leave out (`landlock`,
+/// `netns`, `pids`, `pytest-config`), for diagnosing a machine where one misbehaves. Never
+/// needed in normal use.
 pub const DISABLE_ENV: &str = "RSLM_VERIFY_DISABLE";
 
 /// Runs candidates against hidden tests in isolated, forked Python processes.
@@ -48,8 +49,9 @@ impl Verifier {
         Verifier::start_with_disabled(config, &disable)
     }
 
-    /// Like [`Verifier::start`], leaving out the named isolation layers (`landlock`, `netns`,
-    /// comma-separated). For diagnosis and for tests of the paths taken without them.
+    /// Like [`Verifier::start`], leaving out the named layers (`landlock`, `netns`, `pids`,
+    /// `pytest-config`; comma-separated). For diagnosis and for tests of the paths taken
+    /// without them.
     pub fn start_with_disabled(config: VerifierConfig, disable: &str) -> anyhow::Result<Verifier> {
         let requested = python::requested(config.python.as_deref());
         let interpreter = python::resolve(&requested)?;

@@ -63,6 +63,23 @@ fn pytest_mode_verdicts() {
 }
 
 #[test]
+fn pytest_mode_without_the_reused_config_or_any_optional_layer() {
+    let _serial = serial();
+    let Some(python) = pytest_python("pytest_mode_fallbacks") else {
+        return;
+    };
+    let config = config(Mode::Pytest, Some(python), Duration::from_secs(5));
+    let verifier =
+        Verifier::start_with_disabled(config, "pytest-config,landlock,netns,pids").unwrap();
+    let line = verifier.isolation().to_string();
+    assert!(
+        line.contains("missing: network namespace, pids cgroup, landlock"),
+        "{line}"
+    );
+    check_basic_verdicts(&verifier);
+}
+
+#[test]
 fn fast_mode_without_assert_tests_calls_the_plain_test_functions() {
     let _serial = serial();
     let verifier = verifier(Mode::Fast, "fast_mode_module").unwrap();
