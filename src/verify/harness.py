@@ -382,7 +382,11 @@ def handle(request, isolation):
         result["log"] = (result["log"] + "\n--- output ---\n" + output).strip()
     if strays:
         result["log"] += "\n[rslm: killed %d stray process(es) left by the candidate]" % strays
-    result["log"] = result["log"][:LOG_CAP]
+    # Lone surrogates (e.g. in a candidate's exception message) are valid for Python's json but
+    # not for rslm's parser: replace them, or a candidate could turn its failure into `infra`.
+    result["log"] = result["log"][:LOG_CAP].encode("utf-8", "replace").decode("utf-8")
+    if result.get("first_failure") is not None:
+        result["first_failure"] = str(result["first_failure"]).encode("utf-8", "replace").decode("utf-8")
     result["duration_ms"] = (time.monotonic() - started) * 1000.0
     shutil.rmtree(folder, ignore_errors=True)
     return result

@@ -76,6 +76,11 @@ fn cases(outside: &str, port: u16, marker: &str) -> Vec<Case> {
         ),
         case("raise SystemExit", "raise SystemExit\n", &[Error]),
         case(
+            "unencodable error message",
+            "def add_const_1(n):\n    raise ValueError('\\ud800 \\udfff')\n",
+            &[Error],
+        ),
+        case(
             "always-equal object",
             "class Anything:\n    def __eq__(self, other):\n        return True\n    __hash__ = object.__hash__\ndef add_const_1(n):\n    return Anything()\n",
             &[Fail],
