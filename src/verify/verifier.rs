@@ -55,8 +55,9 @@ impl Verifier {
     pub fn start_with_disabled(config: VerifierConfig, disable: &str) -> anyhow::Result<Verifier> {
         let requested = python::requested(config.python.as_deref());
         let interpreter = python::resolve(&requested)?;
+        remove_stale_work_dirs();
         let root = tempfile::Builder::new()
-            .prefix("rslm-verify-")
+            .prefix(&format!("{WORK_DIR_PREFIX}{}-", std::process::id()))
             .tempdir()
             .context("cannot create the verifier's temp dir")?;
         let harness = root.path().join("harness.py");
@@ -219,6 +220,29 @@ impl Verifier {
                 serde_json::Value::String(task.reference_tests.clone()),
             )),
             Mode::Fast => Err(format!("task {} has no tests", task.task_id)),
+        }
+    }
+}
+
+/// The verifier's temp dir is `{temp}/rslm-verify-{pid}-XXXXXX`.
+const WORK_DIR_PREFIX: &str = "rslm-verify-";
+
+/// Removes the temp dirs of verifiers whose process is gone (killed before it could clean up;
+/// its workers exit by themselves when their socket closes).
+fn remove_stale_work_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(WORK_DIR_PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }

@@ -212,3 +212,23 @@ fn workers_are_killed_and_reaped_on_drop() {
         "temp dir left behind"
     );
 }
+
+#[test]
+fn removes_work_dirs_of_verifiers_killed_before_cleaning_up() {
+    // No process has a pid this large (pid_max is at most 2^22).
+    let stale = std::env::temp_dir().join("rslm-verify-999999999-abcdef");
+    std::fs::create_dir_all(stale.join("c-1")).unwrap();
+    let verifier = Verifier::start(VerifierConfig {
+        workers: 1,
+        ..VerifierConfig::new(Mode::Fast)
+    })
+    .unwrap();
+    assert!(!stale.exists(), "stale work dir survived");
+    let mine = verifier.work_dir().to_path_buf();
+    assert!(
+        mine.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(&format!("rslm-verify-{}-", std::process::id()))
+    );
+}
