@@ -62,20 +62,30 @@ struct Row {
     wrong_verdicts: usize,
     /// CPU seconds of this process and its reaped children (workers, interpreters).
     cpu_seconds: f64,
+    /// CPU seconds of this process alone (rslm's side: pool, protocol, threads).
+    own_cpu_seconds: f64,
+}
+
+/// User + system CPU of this process alone, in seconds.
+fn own_cpu_seconds() -> f64 {
+    proc_stat_ticks(11..13) / 100.0
 }
 
 /// User + system CPU of this process and of its reaped children, in seconds.
 fn cpu_seconds() -> f64 {
+    proc_stat_ticks(11..15) / 100.0
+}
+
+fn proc_stat_ticks(range: std::ops::Range<usize>) -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let fields: Vec<&str> = stat
         .rsplit_once(") ")
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
     // utime, stime, cutime, cstime are fields 14-17 of stat (11-14 after the command name).
-    let ticks: f64 = (11..15)
+    range
         .filter_map(|i| fields.get(i)?.parse::<f64>().ok())
-        .sum();
-    ticks / 100.0
+        .sum()
 }
 
 impl Row {
@@ -102,6 +112,7 @@ fn run_rslm(name: &str, config: VerifierConfig, jobs: &[Job], count: usize) -> R
         verifier.isolation()
     );
     let cpu_before = cpu_seconds();
+    let own_before = own_cpu_seconds();
     // Warm-up outside the measurement.
     for job in jobs.iter().take(verifier.workers()) {
         verifier.verify(&job.task, &job.code);
@@ -135,6 +146,7 @@ fn run_rslm(name: &str, config: VerifierConfig, jobs: &[Job], count: usize) -> R
         seconds: seconds * (count + workers) as f64 / count as f64,
         wrong_verdicts: wrong.into_inner(),
         cpu_seconds: cpu_seconds() - cpu_before,
+        own_cpu_seconds: own_cpu_seconds() - own_before,
     }
 }
 
@@ -171,6 +183,7 @@ fn run_original_fast(jobs: &[Job], count: usize) -> Row {
         seconds: started.elapsed().as_secs_f64(),
         wrong_verdicts: wrong,
         cpu_seconds: cpu_seconds() - cpu_before,
+        own_cpu_seconds: 0.0,
     }
 }
 
@@ -217,6 +230,7 @@ fn run_original_pytest(venv_bin: &Path, jobs: &[Job], count: usize) -> Row {
         seconds: started.elapsed().as_secs_f64(),
         wrong_verdicts: wrong,
         cpu_seconds: cpu_seconds() - cpu_before,
+        own_cpu_seconds: 0.0,
     }
 }
 
@@ -265,8 +279,8 @@ fn main() {
     }
     println!();
     println!(
-        "{:<52} {:>10} {:>9} {:>13} {:>10} {:>7}",
-        "way", "candidates", "seconds", "candidates/s", "cpu ms/c", "wrong"
+        "{:<52} {:>10} {:>9} {:>13} {:>10} {:>10} {:>7}",
+        "way", "candidates", "seconds", "candidates/s", "cpu ms/c", "rslm ms/c", "wrong"
     );
     let all: Vec<&Row> = rows
         .iter()
@@ -275,12 +289,13 @@ fn main() {
         .collect();
     for row in &all {
         println!(
-            "{:<52} {:>10} {:>9.2} {:>13.1} {:>10.2} {:>7}",
+            "{:<52} {:>10} {:>9.2} {:>13.1} {:>10.2} {:>10.2} {:>7}",
             row.name,
             row.candidates,
             row.seconds,
             row.rate(),
             row.cpu_seconds * 1000.0 / row.candidates as f64,
+            row.own_cpu_seconds * 1000.0 / row.candidates as f64,
             row.wrong_verdicts
         );
     }
