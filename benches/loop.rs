@@ -13,14 +13,20 @@ use fake_openai::{FakeOpenAi, Reply};
 
 fn rslm() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rslm"));
-    cmd.env_remove("RSLM_DB").env_remove("RSLM_BACKEND").env("RSLM_FAST_VERIFY", "1");
+    cmd.env_remove("RSLM_DB")
+        .env_remove("RSLM_BACKEND")
+        .env("RSLM_FAST_VERIFY", "1");
     cmd
 }
 
 fn run(cmd: &mut Command) -> Duration {
     let started = Instant::now();
     let out = cmd.output().expect("rslm runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     started.elapsed()
 }
 
@@ -36,11 +42,17 @@ fn main() {
     let mock: Vec<Duration> = (0..3)
         .map(|i| {
             let db = dir.path().join(format!("mock{i}.sqlite"));
-            run(rslm().args(["run-iteration", "--k", "4", "--heldout-size", "0", "--db"]).arg(&db))
+            run(rslm()
+                .args(["run-iteration", "--k", "4", "--heldout-size", "0", "--db"])
+                .arg(&db))
         })
         .collect();
     let m = median(mock);
-    println!("mock: 200 tasks x k=4 in {:.2} s (median of 3), {:.0} candidates/s", m.as_secs_f64(), 800.0 / m.as_secs_f64());
+    println!(
+        "mock: 200 tasks x k=4 in {:.2} s (median of 3), {:.0} candidates/s",
+        m.as_secs_f64(),
+        800.0 / m.as_secs_f64()
+    );
 
     // A fake server answering after 200 ms.
     let tasks = dir.path().join("tasks.jsonl");
@@ -55,9 +67,19 @@ fn main() {
     let server = FakeOpenAi::builder()
         .responder(|req| {
             let user = req.user_message();
-            let name = user.lines().find_map(|l| l.strip_prefix("Function name: ")).unwrap_or("f").trim().to_string();
+            let name = user
+                .lines()
+                .find_map(|l| l.strip_prefix("Function name: "))
+                .unwrap_or("f")
+                .trim()
+                .to_string();
             let k: String = name.chars().filter(char::is_ascii_digit).collect();
-            Reply::delayed(Duration::from_millis(200), Reply::text(format!("```python\ndef {name}(n):\n    return n + {k}\n```")))
+            Reply::delayed(
+                Duration::from_millis(200),
+                Reply::text(format!(
+                    "```python\ndef {name}(n):\n    return n + {k}\n```"
+                )),
+            )
         })
         .start();
     let mut base = 0.0;
@@ -65,7 +87,17 @@ fn main() {
         let db = dir.path().join(format!("c{concurrency}.sqlite"));
         let tasks_run = if concurrency == 1 { 16 } else { 48 };
         let elapsed = run(rslm()
-            .args(["run-iteration", "--backend", "openai", "--model", "fake-model", "--k", "1", "--heldout-size", "0"])
+            .args([
+                "run-iteration",
+                "--backend",
+                "openai",
+                "--model",
+                "fake-model",
+                "--k",
+                "1",
+                "--heldout-size",
+                "0",
+            ])
             .arg("--task-limit")
             .arg(tasks_run.to_string())
             .arg("--concurrency")
