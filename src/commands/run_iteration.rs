@@ -141,7 +141,11 @@ pub fn execute(args: &Args) -> anyhow::Result<IterationSummary> {
         "prompt_version": PROMPT_VERSION,
     });
     let resumed = if args.resume {
-        store.resumable_run(RunKind::Iteration, &config)?
+        let found = store.resumable_run(RunKind::Iteration, &config)?;
+        if found.is_none() {
+            tracing::warn!("--resume: no interrupted run with these settings; starting a new run");
+        }
+        found
     } else {
         None
     };

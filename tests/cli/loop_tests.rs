@@ -654,3 +654,90 @@ fn count_if_exists(db: &Path) -> i64 {
         })
         .unwrap_or(0)
 }
+
+#[test]
+fn run_iteration_verifies_with_real_pytest_by_default() {
+    let Ok(python) = std::env::var("RSLM_PYTHON") else {
+        eprintln!(
+            "SKIPPED run_iteration_verifies_with_real_pytest_by_default: RSLM_PYTHON is not set (scripts/test.sh sets it to .rslm/venv with pytest)"
+        );
+        return;
+    };
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let tasks = write_add_tasks(dir.path(), 6);
+    let server = FakeOpenAi::builder()
+        .responder(|req| Reply::text(add_answer(&req.user_message())))
+        .start();
+    rslm()
+        .env("RSLM_PYTHON", python)
+        .args([
+            "run-iteration",
+            "--backend",
+            "openai",
+            "--model",
+            "fake-model",
+            "--k",
+            "1",
+            "--heldout-size",
+            "1",
+            "--tasks",
+        ])
+        .arg(&tasks)
+        .arg("--base-url")
+        .arg(server.base_url())
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .success();
+    assert_eq!(count(&db, "SELECT count(*) FROM episodes"), 5);
+    let config: String = Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT config_json FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert!(config.contains("\"verify_mode\":\"pytest\""), "{config}");
+}
+
+#[test]
+fn self_improve_runs_cycles_and_writes_each_cycles_results() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let out = rslm()
+        .args([
+            "self-improve",
+            "--fast",
+            "--cycles",
+            "2",
+            "--k",
+            "2",
+            "--task-limit",
+            "20",
+            "--heldout-size",
+            "20",
+            "--eval-task-limit",
+            "10",
+            "--json",
+            "--db",
+        ])
+        .arg(&db)
+        .arg("--output-dir")
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let summary: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(summary["cycles"].as_array().unwrap().len(), 2);
+    for cycle in 1..=2 {
+        let file = dir.path().join(format!("results_cycle{cycle:03}.json"));
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert_eq!(report["conditions"].as_array().unwrap().len(), 4);
+    }
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM runs WHERE kind = 'iteration'"),
+        2
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM eval_runs"), 2);
+}
