@@ -10,6 +10,10 @@ $db = "artifacts/demo.sqlite"
 $env:RSLM_BACKEND = "mock"
 $env:RSLM_FAST_VERIFY = "1"
 $env:RSLM_DB = $db
+if (-not $env:RSLM_PYTHON) {
+  $py = if (Get-Command python3 -ErrorAction SilentlyContinue) { "python3" } else { "python" }
+  $env:RSLM_PYTHON = (& $py -c "import sys; print(sys.executable)").Trim()
+}
 
 New-Item -ItemType Directory -Force -Path artifacts | Out-Null
 foreach ($f in @($db, "$db-wal", "$db-shm", "artifacts/results.png")) { if (Test-Path $f) { Remove-Item $f } }
@@ -23,9 +27,9 @@ Invoke-Rslm init-db
 Invoke-Rslm seed-tasks
 foreach ($i in 1..3) {
   Write-Host "== iteration $i"
-  Invoke-Rslm run-iteration --k 4 --mode trainpool --memory-enabled --heldout-size $heldout --task-limit 60 --seed $i
+  Invoke-Rslm run-iteration --k 4 --mode trainpool --memory-enabled --heldout-size $heldout --task-limit 40 --seed $i
   Invoke-Rslm consolidate --min-evidence 2 --heldout-size $heldout
-  Invoke-Rslm eval --conditions all --k 1 --n 4 --heldout-size $heldout --output "artifacts/results_iter00$i.json"
+  Invoke-Rslm eval --conditions all --k 1 --n 2 --heldout-size $heldout --output "artifacts/results_iter00$i.json"
 }
 Invoke-Rslm plot --input $db --output artifacts/results.png
 Write-Host ("`ndemo finished in {0:N1} s after the build (SIMULATION: mock backend)" -f $watch.Elapsed.TotalSeconds)

@@ -7,4 +7,4 @@ RSLM_PYTHON="$(scripts/python_env.sh)"
 export RSLM_PYTHON
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
-cargo test --all-targets
+cargo test

@@ -26,6 +26,22 @@ pub enum Command {
     SeedTasks(commands::seed_tasks::Args),
     /// Plot eval results: one run as bars with 95% intervals, several runs as lines over runs.
     Plot(commands::plot::Args),
+    /// Attempt tasks: k candidates each, verify them, store only what passed.
+    RunIteration(commands::run_iteration::Args),
+    /// Turn verified episodes into procedures and rules.
+    Consolidate(commands::consolidate::Args),
+    /// Evaluate the conditions on the held-out split, with intervals and paired tests.
+    Eval(commands::eval::Args),
+    /// Run N cycles of run-iteration, consolidate and eval.
+    SelfImprove(commands::self_improve::Args),
+    /// Inspect, retire or restore consolidated rules.
+    Rules(commands::knowledge::Args),
+    /// Inspect, retire or restore consolidated procedures.
+    Procedures(commands::knowledge::Args),
+    /// Verify one candidate (prints its verdict) or a samples JSONL (results and pass@k).
+    Verify(commands::verify::Args),
+    /// Convert an external benchmark (HumanEval) into a task JSONL.
+    ImportTasks(commands::import_tasks::Args),
     /// Train a LoRA adapter on verified episodes of train-pool tasks and register it (inactive).
     TrainLora(commands::train_lora::Args),
     /// List the registered adapters and which one is active.
@@ -171,7 +187,7 @@ pub struct BackendArgs {
 #[derive(Debug, Clone, Args)]
 pub struct VerifyArgs {
     /// Fast mode: run assert_tests with the light harness instead of pytest.
-    #[arg(long = "fast-verify", env = "RSLM_FAST_VERIFY", action = clap::ArgAction::SetTrue)]
+    #[arg(long = "fast", visible_alias = "fast-verify", env = "RSLM_FAST_VERIFY", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     pub fast_verify: bool,
     /// Seconds a candidate may run before its process group is killed (default: 1 fast, 5 pytest).
     #[arg(long = "verify-timeout")]

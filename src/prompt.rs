@@ -96,6 +96,28 @@ pub fn pattern(text: &str) -> String {
     out
 }
 
+/// The pattern of a task: its description with literals hidden and its parameter names
+/// replaced by `<P0>`, `<P1>`, ... so tasks that differ only in values and names share it.
+pub fn task_pattern(description: &str, params: &[String]) -> String {
+    let mut text = pattern(description);
+    for (i, p) in params.iter().enumerate() {
+        text = crate::code::replace_token(&text, p, &format!("<P{i}>"));
+    }
+    text
+}
+
+/// The parameter names of a signature such as `"(values, k=2)"`.
+pub fn signature_params(signature: &str) -> Vec<String> {
+    signature
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .split(',')
+        .map(|p| p.split(['=', ':']).next().unwrap_or("").trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
 /// Literals with their character ranges.
 fn literal_spans(text: &str) -> Vec<(std::ops::Range<usize>, Literal)> {
     let chars: Vec<char> = text.chars().collect();

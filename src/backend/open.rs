@@ -10,13 +10,22 @@ pub fn open(args: &crate::cli::BackendArgs) -> anyhow::Result<std::sync::Arc<dyn
         BackendKind::Mock => Ok(std::sync::Arc::new(mock::MockBackend)),
         BackendKind::Openai => {
             let Some(base_url) = args.base_url.clone().filter(|u| !u.trim().is_empty()) else {
-                return Err(crate::error::UsageError("--backend openai needs --base-url or RSLM_BASE_URL".into()).into());
+                return Err(crate::error::UsageError(
+                    "--backend openai needs --base-url or RSLM_BASE_URL".into(),
+                )
+                .into());
             };
             let Some(model) = args.model.clone().filter(|m| !m.trim().is_empty()) else {
-                return Err(crate::error::UsageError("--backend openai needs --model or RSLM_MODEL".into()).into());
+                return Err(crate::error::UsageError(
+                    "--backend openai needs --model or RSLM_MODEL".into(),
+                )
+                .into());
             };
             if !(args.request_timeout.is_finite() && args.request_timeout > 0.0) {
-                return Err(crate::error::UsageError("--request-timeout must be a positive number of seconds".into()).into());
+                return Err(crate::error::UsageError(
+                    "--request-timeout must be a positive number of seconds".into(),
+                )
+                .into());
             }
             let backend = openai::OpenAiBackend::new(openai::OpenAiConfig {
                 base_url,

@@ -3,7 +3,9 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::cli::{BackendArgs, DbArg, TaskSetArgs, VerifyArgs};
-use crate::consolidate::{Report, consolidate_offline};
+use crate::consolidate::model_rules::ModelContext;
+use crate::consolidate::{Report, consolidate_offline, consolidate_with_model};
+use crate::iterate::pipeline::PipelineShape;
 use crate::store::Store;
 use crate::store::runs::{NewRun, RunKind, RunStatus};
 
@@ -62,11 +64,49 @@ pub fn execute(args: &Args) -> anyhow::Result<Report> {
         tasks_source: Some(source.label()),
         config: serde_json::json!({"min_evidence": args.min_evidence, "tasks": source.label(), "heldout_size": args.tasks.heldout_size, "split_seed": args.tasks.split_seed}),
     })?;
-    let tasks: HashMap<String, crate::tasks::Task> = split.train.iter().chain(&split.heldout).map(|t| (t.task_id.clone(), t.clone())).collect();
+    let tasks: HashMap<String, crate::tasks::Task> = split
+        .train
+        .iter()
+        .chain(&split.heldout)
+        .map(|t| (t.task_id.clone(), t.clone()))
+        .collect();
     let heldout: HashSet<String> = split.heldout.iter().map(|t| t.task_id.clone()).collect();
-    let result = consolidate_offline(&mut store, &tasks, &heldout, &verifier, args.min_evidence as usize, run_id);
+    let result = if backend.is_simulation() {
+        // The simulator cannot write insights; offline consolidation is derived from the code.
+        consolidate_offline(
+            &mut store,
+            &tasks,
+            &heldout,
+            &verifier,
+            args.min_evidence as usize,
+            run_id,
+        )
+    } else {
+        let ctx = ModelContext {
+            backend: backend.as_ref(),
+            judge: &verifier,
+            shape: PipelineShape {
+                generators: args.backend.concurrency as usize,
+                verifiers: verifier.workers(),
+            },
+            temperature: args.backend.temperature,
+            max_tokens: args.backend.max_tokens,
+            seed: 0,
+            cancel: crate::iterate::cancel_flag(),
+        };
+        consolidate_with_model(
+            &mut store,
+            &tasks,
+            &heldout,
+            &ctx,
+            args.min_evidence as usize,
+            run_id,
+        )
+    };
     match &result {
-        Ok(report) => store.finish_run(run_id, RunStatus::Completed, &serde_json::to_value(report)?)?,
+        Ok(report) => {
+            store.finish_run(run_id, RunStatus::Completed, &serde_json::to_value(report)?)?
+        }
         Err(_) => store.finish_run(run_id, RunStatus::Failed, &serde_json::json!({}))?,
     }
     result

@@ -77,19 +77,32 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 pub fn execute(args: &Args) -> anyhow::Result<EvalReport> {
     let n = args.n.unwrap_or(args.k);
     if n < args.k {
-        usage!("--n {n} is smaller than --k {}: pass@k needs at least k samples per task", args.k);
+        usage!(
+            "--n {n} is smaller than --k {}: pass@k needs at least k samples per task",
+            args.k
+        );
     }
     if args.task_limit == Some(0) {
         usage!("--task-limit 0 selects no tasks");
     }
     let simulation = args.backend.backend == crate::cli::BackendKind::Mock;
-    let conditions = Condition::parse_list(&args.conditions, simulation).map_err(crate::error::UsageError)?;
-    let task_args = crate::cli::TaskSetArgs { tasks: args.tasks.clone(), heldout_size: args.heldout_size, split_seed: args.split_seed };
+    let conditions =
+        Condition::parse_list(&args.conditions, simulation).map_err(crate::error::UsageError)?;
+    let task_args = crate::cli::TaskSetArgs {
+        tasks: args.tasks.clone(),
+        heldout_size: args.heldout_size,
+        split_seed: args.split_seed,
+    };
     let (source, split) = task_args.load_split()?;
     if split.heldout.is_empty() {
         usage!("--heldout-size 0 leaves nothing to evaluate");
     }
-    let tasks: Vec<_> = split.heldout.iter().take(args.task_limit.unwrap_or(usize::MAX)).cloned().collect();
+    let tasks: Vec<_> = split
+        .heldout
+        .iter()
+        .take(args.task_limit.unwrap_or(usize::MAX))
+        .cloned()
+        .collect();
     let backend = crate::backend::open(&args.backend)?;
     let verifier = crate::verify::Verifier::start(args.verify.config())?;
     let store = Store::open_or_create(&args.db.db)?.0;
@@ -118,7 +131,11 @@ pub fn execute(args: &Args) -> anyhow::Result<EvalReport> {
         backend: backend.as_ref(),
         judge: &verifier,
         shape: PipelineShape {
-            generators: if simulation { 2 } else { args.backend.concurrency as usize },
+            generators: if simulation {
+                2
+            } else {
+                args.backend.concurrency as usize
+            },
             verifiers: verifier.workers(),
         },
         tasks: &tasks,
@@ -133,9 +150,19 @@ pub fn execute(args: &Args) -> anyhow::Result<EvalReport> {
     let mut report = EvalReport::new(backend.name(), backend.model(), backend.is_simulation());
     let outcome = (|| -> anyhow::Result<()> {
         for &condition in &conditions {
-            let notes = notes_for(condition, simulation, adapter.as_ref().map(|a| a.name.as_str()));
+            let notes = notes_for(
+                condition,
+                simulation,
+                adapter.as_ref().map(|a| a.name.as_str()),
+            );
             let outcomes = runner.run(condition, adapter.as_ref().map(|a| a.reference.clone()))?;
-            report.conditions.push(ConditionResult::from_outcomes(condition.as_str(), notes, outcomes, args.k as usize, args.seed)?);
+            report.conditions.push(ConditionResult::from_outcomes(
+                condition.as_str(),
+                notes,
+                outcomes,
+                args.k as usize,
+                args.seed,
+            )?);
         }
         report.compare_with_baseline()?;
         Ok(())
@@ -145,10 +172,22 @@ pub fn execute(args: &Args) -> anyhow::Result<EvalReport> {
         return Err(e);
     }
     if !args.skip_precision {
-        let all: HashMap<String, crate::tasks::Task> = split.train.iter().chain(&split.heldout).map(|t| (t.task_id.clone(), t.clone())).collect();
+        let all: HashMap<String, crate::tasks::Task> = split
+            .train
+            .iter()
+            .chain(&split.heldout)
+            .map(|t| (t.task_id.clone(), t.clone()))
+            .collect();
         let (checked, still) = memory_precision(&store, &all, &verifier, verifier.workers())?;
-        report.memory_precision = Some(if checked == 0 { 1.0 } else { still as f64 / checked as f64 });
-        report.memory_precision_detail = Some(MemoryPrecisionDetail { checked, still_passing: still });
+        report.memory_precision = Some(if checked == 0 {
+            1.0
+        } else {
+            still as f64 / checked as f64
+        });
+        report.memory_precision_detail = Some(MemoryPrecisionDetail {
+            checked,
+            still_passing: still,
+        });
     }
     report.run_id = Some(run_id);
     report.seed = Some(args.seed);
@@ -158,14 +197,30 @@ pub fn execute(args: &Args) -> anyhow::Result<EvalReport> {
     report.split_seed = Some(args.split_seed);
     report.tasks_source = Some(source.label());
     report.task_count = Some(tasks.len());
-    report.created_at = Some(store.conn().query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')", [], |r| r.get(0))?);
+    report.created_at = Some(store.conn().query_row(
+        "SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+        [],
+        |r| r.get(0),
+    )?);
     if simulation {
         report.notes.push("SIMULATION: the mock backend is a simulated weak model; its memory gain measures retrieval quality, not a real model's learning.".into());
     }
-    report.notes.push(format!("verifier: {}", verifier.isolation()));
+    report
+        .notes
+        .push(format!("verifier: {}", verifier.isolation()));
     let payload = serde_json::to_value(&report)?;
-    store.insert_eval_run(run_id, args.heldout_size, args.k as usize, backend.name(), &payload)?;
-    store.finish_run(run_id, RunStatus::Completed, &serde_json::json!({"conditions": report.conditions.len(), "tasks": tasks.len()}))?;
+    store.insert_eval_run(
+        run_id,
+        args.heldout_size,
+        args.k as usize,
+        backend.name(),
+        &payload,
+    )?;
+    store.finish_run(
+        run_id,
+        RunStatus::Completed,
+        &serde_json::json!({"conditions": report.conditions.len(), "tasks": tasks.len()}),
+    )?;
     if let Some(out) = &args.output {
         write_json(out, &payload)?;
     }
@@ -177,21 +232,35 @@ fn notes_for(condition: Condition, simulation: bool, adapter: Option<&str>) -> S
         (Condition::Baseline, _, _) => "no memory, no adapter".into(),
         (Condition::Memory, _, _) => "retrieved verified episodes in the prompt".into(),
         (Condition::Semantic, _, _) => "retrieved procedures and rules in the prompt".into(),
-        (Condition::Learning, true, _) => "mock backend: no weights to adapt; same prompt as baseline".into(),
-        (Condition::MemoryLearning, true, _) => "mock backend: episodes plus procedures and rules; no adapter".into(),
+        (Condition::Learning, true, _) => {
+            "mock backend: no weights to adapt; same prompt as baseline".into()
+        }
+        (Condition::MemoryLearning, true, _) => {
+            "mock backend: episodes plus procedures and rules; no adapter".into()
+        }
         (Condition::Learning, false, Some(a)) => format!("active adapter {a}"),
-        (Condition::MemoryLearning, false, Some(a)) => format!("retrieved episodes plus active adapter {a}"),
-        (Condition::Learning, false, None) => "no active adapter: the base model, same as baseline".into(),
+        (Condition::MemoryLearning, false, Some(a)) => {
+            format!("retrieved episodes plus active adapter {a}")
+        }
+        (Condition::Learning, false, None) => {
+            "no active adapter: the base model, same as baseline".into()
+        }
         (Condition::MemoryLearning, false, None) => "no active adapter: same as memory".into(),
     }
 }
 
 /// Writes through a temporary file so a failed write never leaves half a results file.
 pub fn write_json(out: &std::path::Path, payload: &serde_json::Value) -> anyhow::Result<()> {
-    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create folder {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
     serde_json::to_writer_pretty(tmp.as_file_mut(), payload)?;
-    tmp.persist(out).with_context(|| format!("cannot write {}", out.display()))?;
+    tmp.persist(out)
+        .with_context(|| format!("cannot write {}", out.display()))?;
     Ok(())
 }

@@ -57,7 +57,11 @@ pub fn run(kind: KnowledgeKind, args: Args) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string(&items)?);
             } else if items.is_empty() {
-                println!("no {}s{}", kind.as_str(), if all { "" } else { " (active)" });
+                println!(
+                    "no {}s{}",
+                    kind.as_str(),
+                    if all { "" } else { " (active)" }
+                );
             } else {
                 for item in &items {
                     println!(
@@ -98,12 +102,26 @@ pub fn run(kind: KnowledgeKind, args: Args) -> anyhow::Result<()> {
 
 fn one_line(text: &str) -> String {
     let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() > 100 { format!("{}...", line.chars().take(97).collect::<String>()) } else { line }
+    if line.chars().count() > 100 {
+        format!("{}...", line.chars().take(97).collect::<String>())
+    } else {
+        line
+    }
 }
 
 fn print_item(item: &KnowledgeItem) {
-    println!("{} {} ({}, origin {}, evidence {} tasks)", item.kind.as_str(), item.id, item.status, item.origin, item.evidence_count);
-    println!("created {}, last verified {}", item.created_at, item.last_verified_at);
+    println!(
+        "{} {} ({}, origin {}, evidence {} tasks)",
+        item.kind.as_str(),
+        item.id,
+        item.status,
+        item.origin,
+        item.evidence_count
+    );
+    println!(
+        "created {}, last verified {}",
+        item.created_at, item.last_verified_at
+    );
     println!("\n{}", item.title);
     if !item.body.is_empty() {
         println!("\n{}", item.body);

@@ -1,12 +1,20 @@
 //! One module per subcommand, each with its own `Args` and `run`.
 
 pub mod adapters;
+pub mod consolidate;
+pub mod eval;
+pub mod import_tasks;
 pub mod init_db;
+pub mod knowledge;
 pub mod plot;
+pub mod run_iteration;
 pub mod seed_tasks;
+pub mod self_improve;
 pub mod train_lora;
+pub mod verify;
 
 use crate::cli::Command;
+use crate::store::knowledge::KnowledgeKind;
 
 /// Dispatches a parsed command.
 pub fn run(command: Command) -> anyhow::Result<()> {
@@ -14,6 +22,14 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::InitDb(args) => init_db::run(args),
         Command::SeedTasks(args) => seed_tasks::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::ImportTasks(args) => import_tasks::run(args),
+        Command::RunIteration(args) => run_iteration::run(args),
+        Command::Consolidate(args) => consolidate::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::SelfImprove(args) => self_improve::run(args),
+        Command::Rules(args) => knowledge::run(KnowledgeKind::Rule, args),
+        Command::Procedures(args) => knowledge::run(KnowledgeKind::Procedure, args),
         Command::TrainLora(args) => train_lora::run(args),
         Command::ListAdapters(args) => adapters::list(args),
         Command::SetActiveAdapter(args) => adapters::set_active(args),

@@ -7,7 +7,7 @@ use std::time::Instant;
 use crate::cli::{BackendArgs, DbArg, TaskSetArgs, VerifyArgs};
 use crate::iterate::pipeline::{self, Counters, PipelineShape, Stop};
 use crate::iterate::progress::Progress;
-use crate::iterate::{Mode, MemoryUse, TaskOrder, cancel_flag, prepare_jobs, select_tasks};
+use crate::iterate::{MemoryUse, Mode, TaskOrder, cancel_flag, prepare_jobs, select_tasks};
 use crate::memory::Strategy;
 use crate::prompt::PROMPT_VERSION;
 use crate::store::Store;
@@ -103,13 +103,25 @@ pub fn execute(args: &Args) -> anyhow::Result<IterationSummary> {
         Mode::Heldout => &split.heldout,
     };
     if pool.is_empty() {
-        usage!("the {} side of the split is empty (--heldout-size {} of {} tasks)", args.mode.as_str(), args.tasks.heldout_size, split.train.len() + split.heldout.len());
+        usage!(
+            "the {} side of the split is empty (--heldout-size {} of {} tasks)",
+            args.mode.as_str(),
+            args.tasks.heldout_size,
+            split.train.len() + split.heldout.len()
+        );
     }
     let backend = crate::backend::open(&args.backend)?;
     let verifier = crate::verify::Verifier::start(args.verify.config())?;
     let (mut store, _) = Store::open_or_create(&args.db.db)?;
 
-    let memory = if args.memory_enabled { MemoryUse { episodes: true, knowledge: true } } else { MemoryUse::NONE };
+    let memory = if args.memory_enabled {
+        MemoryUse {
+            episodes: true,
+            knowledge: true,
+        }
+    } else {
+        MemoryUse::NONE
+    };
     let config = serde_json::json!({
         "tasks": source.label(),
         "heldout_size": args.tasks.heldout_size,
@@ -128,13 +140,25 @@ pub fn execute(args: &Args) -> anyhow::Result<IterationSummary> {
         "verify_mode": verifier.mode(),
         "prompt_version": PROMPT_VERSION,
     });
-    let resumed = if args.resume { store.resumable_run(RunKind::Iteration, &config)? } else { None };
+    let resumed = if args.resume {
+        let found = store.resumable_run(RunKind::Iteration, &config)?;
+        if found.is_none() {
+            tracing::warn!("--resume: no interrupted run with these settings; starting a new run");
+        }
+        found
+    } else {
+        None
+    };
     let (run_id, mut selected) = match resumed {
         Some(run_id) => {
             store.reopen_run(run_id)?;
             let done = store.finished_tasks(run_id)?;
             let chosen: HashSet<String> = store.selection(run_id)?.into_iter().collect();
-            let tasks = pool.iter().filter(|t| chosen.contains(&t.task_id) && !done.contains(&t.task_id)).cloned().collect();
+            let tasks = pool
+                .iter()
+                .filter(|t| chosen.contains(&t.task_id) && !done.contains(&t.task_id))
+                .cloned()
+                .collect();
             (run_id, tasks)
         }
         None => {
@@ -179,19 +203,44 @@ pub fn execute(args: &Args) -> anyhow::Result<IterationSummary> {
     let counters = Counters::default();
     let progress = Progress::new(task_count, "iteration");
     let started = Instant::now();
-    let pool_kind = if args.mode == Mode::Trainpool { Pool::Train } else { Pool::Heldout };
-    let condition = if args.memory_enabled { "memory" } else { "baseline" };
+    let pool_kind = if args.mode == Mode::Trainpool {
+        Pool::Train
+    } else {
+        Pool::Heldout
+    };
+    let condition = if args.memory_enabled {
+        "memory"
+    } else {
+        "baseline"
+    };
     let mut new_episodes = 0;
     let mut solved = 0;
-    let shape = PipelineShape { generators: backend_concurrency(&args.backend), verifiers: verifier.workers() };
-    let stop = pipeline::run(jobs, backend.as_ref(), &verifier, shape, cancel, &counters, |outcome| {
-        if outcome.attempts.iter().any(|a| a.verdict.passed()) {
-            solved += 1;
-        }
-        new_episodes += store.record_task(run_id, &outcome.task, pool_kind, condition, &outcome.attempts)?;
-        progress.update(&counters);
-        Ok(())
-    })?;
+    let shape = PipelineShape {
+        generators: backend_concurrency(&args.backend),
+        verifiers: verifier.workers(),
+    };
+    let stop = pipeline::run(
+        jobs,
+        backend.as_ref(),
+        &verifier,
+        shape,
+        cancel,
+        &counters,
+        |outcome| {
+            if outcome.attempts.iter().any(|a| a.verdict.passed()) {
+                solved += 1;
+            }
+            new_episodes += store.record_task(
+                run_id,
+                &outcome.task,
+                pool_kind,
+                condition,
+                &outcome.attempts,
+            )?;
+            progress.update(&counters);
+            Ok(())
+        },
+    )?;
     progress.finish();
     let seconds = started.elapsed().as_secs_f64();
     let status = match &stop {
@@ -220,7 +269,9 @@ pub fn execute(args: &Args) -> anyhow::Result<IterationSummary> {
     let counts = serde_json::to_value(&summary)?;
     store.finish_run(run_id, status, &counts)?;
     if let Stop::BackendFailed(e) = stop {
-        return Err(e.context(format!("run {run_id} stopped: the backend failed; rerun with --resume to continue")));
+        return Err(e.context(format!(
+            "run {run_id} stopped: the backend failed; rerun with --resume to continue"
+        )));
     }
     Ok(summary)
 }
@@ -238,7 +289,11 @@ fn print_summary(s: &IterationSummary, json: bool) {
         println!("{}", serde_json::to_string(s).expect("summary serializes"));
         return;
     }
-    let sim = if s.simulation { " [SIMULATION: mock backend]" } else { "" };
+    let sim = if s.simulation {
+        " [SIMULATION: mock backend]"
+    } else {
+        ""
+    };
     println!(
         "iteration run {} ({} {}, {}){sim}: {} tasks, {} of {} candidates passed, {} tasks solved, {} new episodes (memory: {}); {:.2} s, {:.0} candidates/s",
         s.run_id,

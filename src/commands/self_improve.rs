@@ -80,7 +80,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             json: false,
         })?;
         if iteration.status != "completed" {
-            anyhow::bail!("cycle {cycle}: iteration run {} was interrupted", iteration.run_id);
+            anyhow::bail!(
+                "cycle {cycle}: iteration run {} was interrupted",
+                iteration.run_id
+            );
         }
         let consolidation = consolidate::execute(&consolidate::Args {
             db: args.db.clone(),
@@ -90,7 +93,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             verify: args.verify.clone(),
             json: false,
         })?;
-        let output = args.output_dir.join(format!("results_cycle{cycle:03}.json"));
+        let output = args
+            .output_dir
+            .join(format!("results_cycle{cycle:03}.json"));
         let report = eval::execute(&eval::Args {
             db: args.db.clone(),
             backend: args.backend.clone(),
@@ -108,7 +113,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             skip_precision: false,
             json: false,
         })?;
-        let rates: Vec<String> = report.conditions.iter().map(|c| format!("{} {:.2}", c.condition, c.pass_at_1)).collect();
+        let rates: Vec<String> = report
+            .conditions
+            .iter()
+            .map(|c| format!("{} {:.2}", c.condition, c.pass_at_1))
+            .collect();
         if !args.json {
             println!(
                 "cycle {cycle}: {} of {} tasks solved, memory {} episodes, +{} procedures, +{} rules; pass@1 {}  ({})",
@@ -126,7 +135,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "iteration": iteration,
             "consolidation": consolidation,
             "results": output.display().to_string(),
-            "pass_at_1": report.conditions.iter().map(|c| (c.condition.clone(), c.pass_at_1)).collect::<serde_json::Map<_, _>>(),
+            "pass_at_1": report.conditions.iter().map(|c| (c.condition.clone(), serde_json::json!(c.pass_at_1))).collect::<serde_json::Map<_, _>>(),
         }));
     }
     if args.json {

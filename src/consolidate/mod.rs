@@ -7,6 +7,7 @@
 //!   tasks, derived offline from the verified code itself, or written by the model from groups of
 //!   verified solutions and kept only when they do not lower the pass rate on a validation slice.
 
+pub mod model_rules;
 mod procedures;
 mod rules;
 
@@ -15,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use crate::iterate::pipeline::Judge;
-use crate::prompt::{description, pattern};
+use crate::prompt::{description, signature_params, task_pattern};
 use crate::store::Store;
 use crate::store::episodes::Episode;
 use crate::store::knowledge::Added;
@@ -59,15 +60,30 @@ pub struct Group {
 
 /// Groups usable episodes by pattern. Episodes of tasks now held out, or not in the task set
 /// (their tests are unknown), are left out.
-pub fn groups(episodes: &[Episode], tasks: &HashMap<String, Task>, heldout: &HashSet<String>) -> Vec<Group> {
+pub fn groups(
+    episodes: &[Episode],
+    tasks: &HashMap<String, Task>,
+    heldout: &HashSet<String>,
+) -> Vec<Group> {
     let mut by_pattern: BTreeMap<String, Group> = BTreeMap::new();
     for episode in episodes {
         if heldout.contains(&episode.task_id) || !tasks.contains_key(&episode.task_id) {
             continue;
         }
-        let key = pattern(description(&episode.prompt));
-        let group = by_pattern.entry(key.clone()).or_insert_with(|| Group { pattern: key, family: episode.family.clone(), by_task: BTreeMap::new() });
-        group.by_task.entry(episode.task_id.clone()).or_default().push(episode.clone());
+        let key = task_pattern(
+            description(&episode.prompt),
+            &signature_params(&tasks[&episode.task_id].signature),
+        );
+        let group = by_pattern.entry(key.clone()).or_insert_with(|| Group {
+            pattern: key,
+            family: episode.family.clone(),
+            by_task: BTreeMap::new(),
+        });
+        group
+            .by_task
+            .entry(episode.task_id.clone())
+            .or_default()
+            .push(episode.clone());
     }
     by_pattern.into_values().collect()
 }
@@ -83,7 +99,11 @@ pub fn consolidate_offline(
 ) -> anyhow::Result<Report> {
     let episodes = store.episodes()?;
     let groups = groups(&episodes, tasks, heldout);
-    let mut report = Report { episodes: episodes.len(), groups: groups.len(), ..Report::default() };
+    let mut report = Report {
+        episodes: episodes.len(),
+        groups: groups.len(),
+        ..Report::default()
+    };
     for group in &groups {
         for candidate in procedures::propose(group, tasks, judge, min_evidence, run_id) {
             match candidate {
@@ -98,6 +118,44 @@ pub fn consolidate_offline(
     for item in rules::derive(&groups, tasks, min_evidence, run_id) {
         let added = store.add_knowledge(&item)?;
         report.count(added, false);
+    }
+    Ok(report)
+}
+
+/// Consolidation with a model: the offline procedures and rules, plus rules the model writes,
+/// each kept only if it does not lower the pass rate on a validation slice of the train pool.
+pub fn consolidate_with_model(
+    store: &mut Store,
+    tasks: &HashMap<String, Task>,
+    heldout: &HashSet<String>,
+    ctx: &model_rules::ModelContext<'_>,
+    min_evidence: usize,
+    run_id: i64,
+) -> anyhow::Result<Report> {
+    let mut report = consolidate_offline(store, tasks, heldout, ctx.judge, min_evidence, run_id)?;
+    let episodes = store.episodes()?;
+    let groups = groups(&episodes, tasks, heldout);
+    let mut train_by_pattern: HashMap<String, Vec<Task>> = HashMap::new();
+    for task in tasks.values().filter(|t| !heldout.contains(&t.task_id)) {
+        train_by_pattern
+            .entry(task_pattern(
+                description(&task.prompt),
+                &signature_params(&task.signature),
+            ))
+            .or_default()
+            .push(task.clone());
+    }
+    for proposal in model_rules::propose(ctx, &groups, &train_by_pattern, min_evidence, run_id)? {
+        match proposal {
+            model_rules::Proposal::Kept(item) => {
+                let added = store.add_knowledge(&item)?;
+                report.count(added, false);
+            }
+            model_rules::Proposal::Rejected { reason } => {
+                tracing::info!(%reason, "model rule rejected");
+                report.rules_rejected += 1;
+            }
+        }
     }
     Ok(report)
 }

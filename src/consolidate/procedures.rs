@@ -18,36 +18,42 @@ const TEMPLATES_PER_GROUP: usize = 3;
 pub fn generalise(episode: &Episode) -> Option<String> {
     let (name, params) = signature(&episode.code)?;
     let mut pairs: Vec<(String, String)> = vec![(name, "<<name>>".into())];
-    pairs.extend(params.into_iter().enumerate().map(|(i, p)| (p, format!("<<p{i}>>"))));
+    pairs.extend(
+        params
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| (p, format!("<<p{i}>>"))),
+    );
     let mut template = replace_all(&episode.code, &pairs, false);
     let mut numbers = Vec::new();
     let mut texts = Vec::new();
-    for (i, literal) in literals(description(&episode.prompt)).into_iter().enumerate() {
+    for (i, literal) in literals(description(&episode.prompt))
+        .into_iter()
+        .enumerate()
+    {
         match literal {
-            Literal::Number(n) if !numbers.iter().any(|(v, _): &(String, String)| *v == n) => numbers.push((n, format!("<<L{i}>>"))),
-            Literal::Text(t) if !texts.iter().any(|(v, _): &(String, String)| *v == t) => texts.push((t, format!("<<L{i}>>"))),
+            Literal::Number(n) if !numbers.iter().any(|(v, _): &(String, String)| *v == n) => {
+                numbers.push((n, format!("<<L{i}>>")))
+            }
+            Literal::Text(t) if !texts.iter().any(|(v, _): &(String, String)| *v == t) => {
+                texts.push((t, format!("<<L{i}>>")))
+            }
             _ => {}
         }
     }
     template = replace_all(&template, &numbers, false);
     // Quoted strings keep their quotes in code; the placeholder stands for the whole literal.
     for (text, placeholder) in &texts {
-        template = template.replace(&format!("{text:?}"), placeholder).replace(&format!("'{text}'"), placeholder);
+        template = template
+            .replace(&format!("{text:?}"), placeholder)
+            .replace(&format!("'{text}'"), placeholder);
     }
     Some(template)
 }
 
 /// Fills a template for a task; None when the task lacks what the template needs.
 pub fn instantiate(template: &str, task: &Task) -> Option<String> {
-    let params: Vec<String> = task
-        .signature
-        .trim()
-        .trim_start_matches('(')
-        .trim_end_matches(')')
-        .split(',')
-        .map(|p| p.split(['=', ':']).next().unwrap_or("").trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect();
+    let params = crate::prompt::signature_params(&task.signature);
     let mut code = template.replace("<<name>>", &task.function_name);
     for (i, p) in params.iter().enumerate() {
         code = code.replace(&format!("<<p{i}>>"), p);
@@ -72,7 +78,13 @@ fn recipe(template: &str) -> String {
 
 /// Proposes the procedures of one group: each distinct template is filled in for every task of
 /// the group and verified; `None` entries are templates that failed the gate.
-pub fn propose(group: &Group, tasks: &HashMap<String, Task>, judge: &dyn Judge, min_evidence: usize, run_id: i64) -> Vec<Option<NewKnowledge>> {
+pub fn propose(
+    group: &Group,
+    tasks: &HashMap<String, Task>,
+    judge: &dyn Judge,
+    min_evidence: usize,
+    run_id: i64,
+) -> Vec<Option<NewKnowledge>> {
     if group.by_task.len() < min_evidence {
         return Vec::new();
     }
@@ -81,7 +93,11 @@ pub fn propose(group: &Group, tasks: &HashMap<String, Task>, judge: &dyn Judge, 
     for (task_id, episodes) in &group.by_task {
         for episode in episodes {
             if let Some(t) = generalise(episode) {
-                templates.entry(t).or_default().entry(task_id.clone()).or_insert(episode.id);
+                templates
+                    .entry(t)
+                    .or_default()
+                    .entry(task_id.clone())
+                    .or_insert(episode.id);
             }
         }
     }
@@ -94,7 +110,9 @@ pub fn propose(group: &Group, tasks: &HashMap<String, Task>, judge: &dyn Judge, 
             let mut evidence = Vec::new();
             for (task_id, episodes) in &group.by_task {
                 let task = &tasks[task_id];
-                let Some(code) = instantiate(&template, task) else { continue };
+                let Some(code) = instantiate(&template, task) else {
+                    continue;
+                };
                 if judge.judge(task, &code).passed() {
                     evidence.push(producers.get(task_id).copied().unwrap_or(episodes[0].id));
                 }

@@ -34,8 +34,17 @@ const CONSTRUCTS: &[(&str, &[&str])] = &[
 ];
 
 fn constructs(code: &str) -> BTreeSet<&'static str> {
-    let body: String = code.lines().skip_while(|l| !l.trim_start().starts_with("def ")).skip(1).collect::<Vec<_>>().join("\n");
-    CONSTRUCTS.iter().filter(|(_, cues)| cues.iter().any(|c| body.contains(c))).map(|(name, _)| *name).collect()
+    let body: String = code
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("def "))
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join("\n");
+    CONSTRUCTS
+        .iter()
+        .filter(|(_, cues)| cues.iter().any(|c| body.contains(c)))
+        .map(|(name, _)| *name)
+        .collect()
 }
 
 /// The kind of value the worked examples of a prompt show (`f(..) == VALUE`).
@@ -70,12 +79,23 @@ fn join_names(names: &[&str]) -> String {
 }
 
 /// Derives rules from the groups; each holds on at least `min_evidence` verified tasks.
-pub fn derive(groups: &[Group], tasks: &HashMap<String, Task>, min_evidence: usize, run_id: i64) -> Vec<NewKnowledge> {
+pub fn derive(
+    groups: &[Group],
+    tasks: &HashMap<String, Task>,
+    min_evidence: usize,
+    run_id: i64,
+) -> Vec<NewKnowledge> {
     let mut rules = Vec::new();
     // Per kind of task: the return type its examples show and the constructs all solutions share.
-    for group in groups.iter().filter(|g| g.by_task.len() >= min_evidence.max(1)) {
-        let first_per_task: Vec<(&String, &crate::store::episodes::Episode)> =
-            group.by_task.iter().map(|(id, eps)| (id, &eps[0])).collect();
+    for group in groups
+        .iter()
+        .filter(|g| g.by_task.len() >= min_evidence.max(1))
+    {
+        let first_per_task: Vec<(&String, &crate::store::episodes::Episode)> = group
+            .by_task
+            .iter()
+            .map(|(id, eps)| (id, &eps[0]))
+            .collect();
         let mut shared: Option<BTreeSet<&str>> = None;
         for (_, episode) in &first_per_task {
             let c = constructs(&episode.code);
@@ -85,7 +105,9 @@ pub fn derive(groups: &[Group], tasks: &HashMap<String, Task>, min_evidence: usi
             });
         }
         let shared: Vec<&str> = shared.unwrap_or_default().into_iter().collect();
-        let kind = first_per_task.iter().find_map(|(id, _)| tasks.get(*id).and_then(|t| shown_return_kind(&t.prompt)));
+        let kind = first_per_task
+            .iter()
+            .find_map(|(id, _)| tasks.get(*id).and_then(|t| shown_return_kind(&t.prompt)));
         let mut text = format!("Tasks like \"{}\"", group.pattern);
         match kind {
             Some(kind) => text.push_str(&format!(" return {kind}")),
@@ -94,7 +116,11 @@ pub fn derive(groups: &[Group], tasks: &HashMap<String, Task>, min_evidence: usi
         if shared.is_empty() {
             text.push('.');
         } else {
-            text.push_str(&format!("; all {} verified solutions use {}.", first_per_task.len(), join_names(&shared)));
+            text.push_str(&format!(
+                "; all {} verified solutions use {}.",
+                first_per_task.len(),
+                join_names(&shared)
+            ));
         }
         rules.push(NewKnowledge {
             kind: KnowledgeKind::Rule,
@@ -125,7 +151,12 @@ fn associations(groups: &[Group], min_evidence: usize, run_id: i64) -> Vec<NewKn
                     .filter(|w| w.len() >= 4)
                     .map(str::to_lowercase)
                     .collect();
-                (words, constructs(&eps[0].code), g.pattern.as_str(), eps[0].id)
+                (
+                    words,
+                    constructs(&eps[0].code),
+                    g.pattern.as_str(),
+                    eps[0].id,
+                )
             })
         })
         .collect();
@@ -146,7 +177,10 @@ fn associations(groups: &[Group], min_evidence: usize, run_id: i64) -> Vec<NewKn
             continue;
         }
         for (construct, _) in CONSTRUCTS {
-            let with = idx.iter().filter(|&&i| rows[i].1.contains(construct)).count();
+            let with = idx
+                .iter()
+                .filter(|&&i| rows[i].1.contains(construct))
+                .count();
             let overall = rows.iter().filter(|r| r.1.contains(construct)).count();
             let p_word = with as f64 / idx.len() as f64;
             let p_all = overall as f64 / total as f64;
@@ -178,9 +212,18 @@ mod tests {
 
     #[test]
     fn reads_return_kinds_from_examples() {
-        assert_eq!(shown_return_kind("Do x.\n\nExamples:\n    f([1]) == [2]"), Some("a list"));
-        assert_eq!(shown_return_kind("Do x.\n\nExamples:\n    f(1) == True"), Some("a bool (True or False)"));
-        assert_eq!(shown_return_kind("Do x.\n\nExamples:\n    f('a') == -3"), Some("an int"));
+        assert_eq!(
+            shown_return_kind("Do x.\n\nExamples:\n    f([1]) == [2]"),
+            Some("a list")
+        );
+        assert_eq!(
+            shown_return_kind("Do x.\n\nExamples:\n    f(1) == True"),
+            Some("a bool (True or False)")
+        );
+        assert_eq!(
+            shown_return_kind("Do x.\n\nExamples:\n    f('a') == -3"),
+            Some("an int")
+        );
         assert_eq!(shown_return_kind("Do x."), None);
     }
 

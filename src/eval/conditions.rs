@@ -46,9 +46,19 @@ impl Condition {
     pub fn parse_list(text: &str, simulation: bool) -> Result<Vec<Condition>, String> {
         if text.trim() == "all" {
             return Ok(if simulation {
-                vec![Condition::Baseline, Condition::Memory, Condition::Semantic, Condition::MemoryLearning]
+                vec![
+                    Condition::Baseline,
+                    Condition::Memory,
+                    Condition::Semantic,
+                    Condition::MemoryLearning,
+                ]
             } else {
-                vec![Condition::Baseline, Condition::Memory, Condition::Learning, Condition::MemoryLearning]
+                vec![
+                    Condition::Baseline,
+                    Condition::Memory,
+                    Condition::Learning,
+                    Condition::MemoryLearning,
+                ]
             });
         }
         let mut out = Vec::new();
@@ -79,9 +89,18 @@ impl Condition {
     pub fn memory(self, simulation: bool) -> MemoryUse {
         match self {
             Condition::Baseline | Condition::Learning => MemoryUse::NONE,
-            Condition::Memory => MemoryUse { episodes: true, knowledge: false },
-            Condition::Semantic => MemoryUse { episodes: false, knowledge: true },
-            Condition::MemoryLearning => MemoryUse { episodes: true, knowledge: simulation },
+            Condition::Memory => MemoryUse {
+                episodes: true,
+                knowledge: false,
+            },
+            Condition::Semantic => MemoryUse {
+                episodes: false,
+                knowledge: true,
+            },
+            Condition::MemoryLearning => MemoryUse {
+                episodes: true,
+                knowledge: simulation,
+            },
         }
     }
 
@@ -108,7 +127,11 @@ pub struct ConditionRun<'a> {
 
 impl ConditionRun<'_> {
     /// Samples `n` candidates per task under `condition` and counts the passes.
-    pub fn run(&self, condition: Condition, adapter: Option<AdapterRef>) -> anyhow::Result<Vec<TaskOutcome>> {
+    pub fn run(
+        &self,
+        condition: Condition,
+        adapter: Option<AdapterRef>,
+    ) -> anyhow::Result<Vec<TaskOutcome>> {
         let simulation = self.backend.is_simulation();
         let jobs = prepare_jobs(
             self.store,
@@ -120,35 +143,72 @@ impl ConditionRun<'_> {
             self.temperature,
             self.max_tokens,
             self.seed,
-            if condition.uses_adapter() { adapter } else { None },
+            if condition.uses_adapter() {
+                adapter
+            } else {
+                None
+            },
         )?;
         let counters = Counters::default();
         let mut outcomes = Vec::with_capacity(self.tasks.len());
-        let stop = pipeline::run(jobs, self.backend, self.judge, self.shape, self.cancel, &counters, |outcome| {
-            let passed = outcome.attempts.iter().filter(|a| a.verdict.passed()).count();
-            outcomes.push(TaskOutcome::new(
-                outcome.task.task_id.clone(),
-                outcome.task.family.clone().unwrap_or_default(),
-                passed,
-                outcome.attempts.len(),
-            ));
-            Ok(())
-        })?;
+        let stop = pipeline::run(
+            jobs,
+            self.backend,
+            self.judge,
+            self.shape,
+            self.cancel,
+            &counters,
+            |outcome| {
+                let passed = outcome
+                    .attempts
+                    .iter()
+                    .filter(|a| a.verdict.passed())
+                    .count();
+                outcomes.push(TaskOutcome::new(
+                    outcome.task.task_id.clone(),
+                    outcome.task.family.clone().unwrap_or_default(),
+                    passed,
+                    outcome.attempts.len(),
+                ));
+                Ok(())
+            },
+        )?;
         match stop {
             Stop::Completed => {}
-            Stop::Cancelled => anyhow::bail!("eval interrupted during condition {}", condition.as_str()),
-            Stop::BackendFailed(e) => return Err(e.context(format!("eval failed during condition {}", condition.as_str()))),
+            Stop::Cancelled => {
+                anyhow::bail!("eval interrupted during condition {}", condition.as_str())
+            }
+            Stop::BackendFailed(e) => {
+                return Err(e.context(format!(
+                    "eval failed during condition {}",
+                    condition.as_str()
+                )));
+            }
         }
         // Report tasks in split order, whatever order they finished in.
-        let order: std::collections::HashMap<&str, usize> = self.tasks.iter().enumerate().map(|(i, t)| (t.task_id.as_str(), i)).collect();
+        let order: std::collections::HashMap<&str, usize> = self
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.task_id.as_str(), i))
+            .collect();
         outcomes.sort_by_key(|o| order[o.task_id.as_str()]);
         Ok(outcomes)
     }
 }
 
 /// Re-verifies stored episodes now: every one must still pass (memory precision).
-pub fn memory_precision(store: &Store, tasks: &std::collections::HashMap<String, Task>, judge: &dyn Judge, workers: usize) -> anyhow::Result<(usize, usize)> {
-    let episodes: Vec<_> = store.episodes()?.into_iter().filter(|e| tasks.contains_key(&e.task_id)).collect();
+pub fn memory_precision(
+    store: &Store,
+    tasks: &std::collections::HashMap<String, Task>,
+    judge: &dyn Judge,
+    workers: usize,
+) -> anyhow::Result<(usize, usize)> {
+    let episodes: Vec<_> = store
+        .episodes()?
+        .into_iter()
+        .filter(|e| tasks.contains_key(&e.task_id))
+        .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let passing = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -156,8 +216,13 @@ pub fn memory_precision(store: &Store, tasks: &std::collections::HashMap<String,
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(episode) = episodes.get(i) else { break };
-                    if judge.judge(&tasks[&episode.task_id], &episode.code).passed() {
+                    let Some(episode) = episodes.get(i) else {
+                        break;
+                    };
+                    if judge
+                        .judge(&tasks[&episode.task_id], &episode.code)
+                        .passed()
+                    {
                         passing.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                 }

@@ -1,5 +1,6 @@
 //! Evaluation on the held-out split: the statistics every reported rate comes with, and the
 //! results file that `rslm eval` writes and `rslm plot` reads.
 
+pub mod conditions;
 pub mod report;
 pub mod stats;

@@ -43,15 +43,30 @@ pub enum TaskOrder {
 
 /// Picks the tasks of an iteration. With `Unsolved`, repeated iterations move on to tasks the
 /// memory has not solved instead of retrying the same first N.
-pub fn select_tasks(store: &Store, pool: &[Task], limit: Option<usize>, order: TaskOrder) -> anyhow::Result<Vec<Task>> {
+pub fn select_tasks(
+    store: &Store,
+    pool: &[Task],
+    limit: Option<usize>,
+    order: TaskOrder,
+) -> anyhow::Result<Vec<Task>> {
     let mut tasks: Vec<(usize, &Task)> = pool.iter().enumerate().collect();
     if order == TaskOrder::Unsolved {
         let solved = store.solved_tasks()?;
         let attempts = store.attempt_counts()?;
-        tasks.sort_by_key(|(i, t)| (solved.contains(&t.task_id), attempts.get(&t.task_id).copied().unwrap_or(0), *i));
+        tasks.sort_by_key(|(i, t)| {
+            (
+                solved.contains(&t.task_id),
+                attempts.get(&t.task_id).copied().unwrap_or(0),
+                *i,
+            )
+        });
     }
     let limit = limit.unwrap_or(tasks.len());
-    Ok(tasks.into_iter().take(limit).map(|(_, t)| t.clone()).collect())
+    Ok(tasks
+        .into_iter()
+        .take(limit)
+        .map(|(_, t)| t.clone())
+        .collect())
 }
 
 /// What to retrieve for a condition.
@@ -62,8 +77,14 @@ pub struct MemoryUse {
 }
 
 impl MemoryUse {
-    pub const NONE: MemoryUse = MemoryUse { episodes: false, knowledge: false };
+    pub const NONE: MemoryUse = MemoryUse {
+        episodes: false,
+        knowledge: false,
+    };
 }
+
+/// The share of a task's content words a remembered item must share to be retrieved.
+pub const MIN_SIMILARITY: f64 = 0.7;
 
 /// Builds the prompt of every task from a snapshot of memory taken now, so an iteration's
 /// candidates do not depend on the order in which concurrent tasks finish.
@@ -86,11 +107,16 @@ pub fn prepare_jobs(
         top_episodes: if memory.episodes { 2 } else { 0 },
         top_procedures: if memory.knowledge { 2 } else { 0 },
         top_rules: if memory.knowledge { 2 } else { 0 },
+        min_similarity: MIN_SIMILARITY,
     };
     tasks
         .iter()
         .map(|task| {
-            let retrieved = if memory == MemoryUse::NONE { Retrieved::default() } else { retriever.retrieve(store, task)? };
+            let retrieved = if memory == MemoryUse::NONE {
+                Retrieved::default()
+            } else {
+                retriever.retrieve(store, task)?
+            };
             Ok(pipeline::Job {
                 task: task.clone(),
                 request: GenerationRequest {
@@ -110,7 +136,11 @@ pub fn prepare_jobs(
 
 /// The record of the backend a run used.
 pub fn backend_label(backend: &dyn Backend) -> (String, String, bool) {
-    (backend.name().to_string(), backend.model(), backend.is_simulation())
+    (
+        backend.name().to_string(),
+        backend.model(),
+        backend.is_simulation(),
+    )
 }
 
 /// The process-wide stop flag, set by the first Ctrl-C; a second Ctrl-C exits at once.

@@ -75,7 +75,11 @@ pub fn run(
     mut on_task: impl FnMut(TaskOutcome) -> anyhow::Result<()>,
 ) -> anyhow::Result<Stop> {
     let total = jobs.len();
-    let queue = Mutex::new(jobs.into_iter().enumerate().collect::<std::collections::VecDeque<_>>());
+    let queue = Mutex::new(
+        jobs.into_iter()
+            .enumerate()
+            .collect::<std::collections::VecDeque<_>>(),
+    );
     let backend_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
     let (to_verify, verify_rx) = mpsc::channel::<(usize, Arc<Task>, usize, Candidate)>();
     let verify_rx = Mutex::new(verify_rx);
@@ -92,13 +96,22 @@ pub fn run(
                     if cancel.load(Ordering::Relaxed) || stop_all.load(Ordering::Relaxed) {
                         break;
                     }
-                    let Some((index, job)) = queue.lock().expect("queue lock").pop_front() else { break };
+                    let Some((index, job)) = queue.lock().expect("queue lock").pop_front() else {
+                        break;
+                    };
                     let task = Arc::new(job.task);
                     match backend.generate(&job.request) {
                         Ok(candidates) => {
-                            let _ = to_collect.send(Collected::Expect(index, task.clone(), candidates.len()));
+                            let _ = to_collect.send(Collected::Expect(
+                                index,
+                                task.clone(),
+                                candidates.len(),
+                            ));
                             for (sample, candidate) in candidates.into_iter().enumerate() {
-                                counters.completion_tokens.fetch_add(u64::from(candidate.completion_tokens.unwrap_or(0)), Ordering::Relaxed);
+                                counters.completion_tokens.fetch_add(
+                                    u64::from(candidate.completion_tokens.unwrap_or(0)),
+                                    Ordering::Relaxed,
+                                );
                                 let _ = to_verify.send((index, task.clone(), sample, candidate));
                             }
                         }
@@ -118,13 +131,22 @@ pub fn run(
             scope.spawn(move || {
                 loop {
                     let next = verify_rx.lock().expect("verify lock").recv();
-                    let Ok((index, task, sample, candidate)) = next else { break };
+                    let Ok((index, task, sample, candidate)) = next else {
+                        break;
+                    };
                     let verdict = if candidate.code.trim().is_empty() {
                         no_code_verdict(&candidate)
                     } else {
                         judge.judge(&task, &candidate.code)
                     };
-                    let _ = to_collect.send(Collected::Judged(index, Attempt { sample_index: sample, candidate, verdict }));
+                    let _ = to_collect.send(Collected::Judged(
+                        index,
+                        Attempt {
+                            sample_index: sample,
+                            candidate,
+                            verdict,
+                        },
+                    ));
                 }
             });
         }
@@ -153,13 +175,18 @@ pub fn run(
                     index
                 }
             };
-            let complete = pending.get(&index).is_some_and(|(_, n, got)| got.len() == *n);
+            let complete = pending
+                .get(&index)
+                .is_some_and(|(_, n, got)| got.len() == *n);
             if complete && callback_error.is_none() {
                 let (task, _, mut attempts) = pending.remove(&index).expect("pending task");
                 attempts.sort_by_key(|a| a.sample_index);
                 finished += 1;
                 counters.tasks_done.fetch_add(1, Ordering::Relaxed);
-                if let Err(e) = on_task(TaskOutcome { task: Arc::unwrap_or_clone(task), attempts }) {
+                if let Err(e) = on_task(TaskOutcome {
+                    task: Arc::unwrap_or_clone(task),
+                    attempts,
+                }) {
                     callback_error = Some(e);
                     stop_all.store(true, Ordering::Relaxed);
                 }
@@ -171,7 +198,11 @@ pub fn run(
         if let Some(e) = backend_error.lock().expect("error lock").take() {
             return Ok(Stop::BackendFailed(e));
         }
-        Ok(if finished < total { Stop::Cancelled } else { Stop::Completed })
+        Ok(if finished < total {
+            Stop::Cancelled
+        } else {
+            Stop::Completed
+        })
     })
 }
 
@@ -187,7 +218,10 @@ fn no_code_verdict(candidate: &Candidate) -> Verdict {
         tests_run: 0,
         tests_passed: 0,
         first_failure: Some("extract".into()),
-        log: candidate.error.clone().unwrap_or_else(|| "no Python code in the response".into()),
+        log: candidate
+            .error
+            .clone()
+            .unwrap_or_else(|| "no Python code in the response".into()),
         duration_ms: 0.0,
     }
 }

@@ -22,13 +22,17 @@ impl Progress {
                 .progress_chars("=> "),
         );
         bar.set_prefix(label.to_string());
-        Progress { bar, started: Instant::now() }
+        Progress {
+            bar,
+            started: Instant::now(),
+        }
     }
 
     pub fn update(&self, counters: &Counters) {
         let secs = self.started.elapsed().as_secs_f64().max(1e-3);
         let candidates = counters.candidates.load(Ordering::Relaxed);
-        self.bar.set_position(counters.tasks_done.load(Ordering::Relaxed));
+        self.bar
+            .set_position(counters.tasks_done.load(Ordering::Relaxed));
         self.bar.set_message(format!(
             "| {} passed | {:.0} cand/s | {:.0} tok/s",
             counters.passed.load(Ordering::Relaxed),

@@ -28,6 +28,27 @@ const STOPWORDS: &[&str] = &[
     "returns", "function", "write",
 ];
 
+/// The content words of a text (lowercase, no stopwords, no numbers), for similarity checks.
+pub fn content_words(text: &str) -> HashSet<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map(str::to_lowercase)
+        .filter(|t| {
+            t.len() >= 3
+                && !t.chars().all(|c| c.is_ascii_digit())
+                && !STOPWORDS.contains(&t.as_str())
+        })
+        .collect()
+}
+
+/// The share of the query's content words that a candidate text also has.
+pub fn coverage(query: &HashSet<String>, text: &str) -> f64 {
+    if query.is_empty() {
+        return 0.0;
+    }
+    let words = content_words(text);
+    query.iter().filter(|w| words.contains(*w)).count() as f64 / query.len() as f64
+}
+
 /// The FTS5 query for free text: distinct tokens, each quoted, joined with OR. `None` when no
 /// token is left (an empty MATCH is an error).
 pub fn fts_query(text: &str) -> Option<String> {
@@ -59,6 +80,10 @@ pub struct Retriever {
     pub top_episodes: usize,
     pub top_procedures: usize,
     pub top_rules: usize,
+    /// Episodes and procedures must share at least this share of the task description's
+    /// content words: bm25 ranks, but an OR query always finds something, and remembered code
+    /// of another kind of task misleads a model more than no memory at all.
+    pub min_similarity: f64,
 }
 
 /// How many FTS hits to read before filtering out held-out tasks and duplicates.
@@ -67,12 +92,13 @@ const OVERFETCH: usize = 50;
 impl Retriever {
     pub fn retrieve(&self, store: &Store, task: &Task) -> anyhow::Result<Retrieved> {
         let query = fts_query(description(&task.prompt));
+        let words = content_words(description(&task.prompt));
         let mut out = Retrieved::default();
         if self.top_episodes > 0 {
-            out.episodes = self.episodes(store, query.as_deref())?;
+            out.episodes = self.episodes(store, query.as_deref(), &words)?;
         }
         if self.top_procedures > 0 {
-            out.procedures = self.procedures(store, query.as_deref())?;
+            out.procedures = self.procedures(store, query.as_deref(), &words)?;
         }
         if self.top_rules > 0 {
             out.rules = self.rules(store, query.as_deref())?;
@@ -84,6 +110,7 @@ impl Retriever {
         &self,
         store: &Store,
         query: Option<&str>,
+        words: &HashSet<String>,
     ) -> anyhow::Result<Vec<RetrievedEpisode>> {
         let sql = match (self.strategy, query) {
             (Strategy::Bm25, Some(_)) => {
@@ -113,6 +140,7 @@ impl Retriever {
         for row in rows {
             let row = row?;
             if self.excluded.contains(&row.task_id)
+                || coverage(words, description(&row.prompt)) < self.min_similarity
                 || !seen_tasks.insert(row.task_id.clone())
                 || !seen_code.insert(row.code.trim().to_string())
             {
@@ -148,6 +176,7 @@ impl Retriever {
         &self,
         store: &Store,
         query: Option<&str>,
+        words: &HashSet<String>,
     ) -> anyhow::Result<Vec<RetrievedProcedure>> {
         let sql = match (self.strategy, query) {
             (Strategy::Bm25, Some(_)) => {
@@ -174,7 +203,9 @@ impl Retriever {
             .collect::<Result<_, _>>()?;
         let mut picked = Vec::new();
         for row in rows {
-            if !self.tainted(store, "procedure_sources", "procedure_id", row.id)? {
+            if coverage(words, &row.pattern) >= self.min_similarity
+                && !self.tainted(store, "procedure_sources", "procedure_id", row.id)?
+            {
                 picked.push(row);
             }
             if picked.len() == self.top_procedures {

@@ -26,7 +26,7 @@ fn weight(difficulty: Difficulty) -> usize {
     match difficulty {
         Difficulty::Easy => 3,
         Difficulty::Medium => 2,
-        Difficulty::Hard => 1,
+        Difficulty::Hard => 2,
     }
 }
 

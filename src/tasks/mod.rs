@@ -4,6 +4,7 @@
 
 pub mod families;
 pub mod generate;
+pub mod humaneval;
 pub mod loader;
 pub mod pyvalue;
 pub mod render;

@@ -6,7 +6,7 @@ use crate::tasks::families::Rng;
 /// Introduces one realistic mistake into otherwise right code.
 pub(crate) fn botch(code: &str, rng: &mut Rng) -> String {
     // Runaway loops are rare, as they are in real samples (and each costs a full timeout).
-    if rng.chance(1) {
+    if rng.below(1000) == 0 {
         return runaway_loop(code);
     }
     let attempts: [fn(&str, &mut Rng) -> Option<String>; 4] =

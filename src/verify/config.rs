@@ -1,0 +1,96 @@
+//! What a caller chooses about verification; everything else is decided by the verifier.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::Mode;
+
+/// Address-space limit of a candidate when the config says 0.
+pub const DEFAULT_MEMORY_LIMIT_MB: u64 = 1024;
+
+/// Settings of a [`Verifier`](super::Verifier). `VerifierConfig::new(mode)` fills in defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifierConfig {
+    pub mode: Mode,
+    /// The interpreter; `None` means `RSLM_PYTHON`, else `python3` from PATH.
+    pub python: Option<PathBuf>,
+    /// Warm workers (candidates verified at once); 0 means one per core.
+    pub workers: usize,
+    /// Wall-clock limit per candidate (the whole test run); zero means the mode's default.
+    pub timeout: Duration,
+    /// Address-space limit per candidate in MiB; 0 means [`DEFAULT_MEMORY_LIMIT_MB`].
+    pub memory_limit_mb: u64,
+    /// Start a fresh interpreter per candidate instead of forking warm workers (slower; a
+    /// fallback for machines where forking a warm worker misbehaves).
+    pub spawn_per_candidate: bool,
+}
+
+impl VerifierConfig {
+    /// The defaults for a mode: one worker per core, the mode's timeout, 1 GiB, warm workers.
+    pub fn new(mode: Mode) -> VerifierConfig {
+        VerifierConfig {
+            mode,
+            python: None,
+            workers: 0,
+            timeout: default_timeout(mode),
+            memory_limit_mb: DEFAULT_MEMORY_LIMIT_MB,
+            spawn_per_candidate: false,
+        }
+    }
+
+    pub(super) fn effective_timeout(&self) -> Duration {
+        if self.timeout.is_zero() {
+            default_timeout(self.mode)
+        } else {
+            self.timeout
+        }
+    }
+
+    pub(super) fn effective_workers(&self) -> usize {
+        if self.workers > 0 {
+            self.workers
+        } else {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        }
+    }
+
+    pub(super) fn effective_memory_mb(&self) -> u64 {
+        if self.memory_limit_mb == 0 {
+            DEFAULT_MEMORY_LIMIT_MB
+        } else {
+            self.memory_limit_mb
+        }
+    }
+}
+
+impl Default for VerifierConfig {
+    fn default() -> Self {
+        VerifierConfig::new(Mode::Pytest)
+    }
+}
+
+/// Fast mode 1 s, pytest mode 5 s (pytest itself takes about 0.1 s of that).
+pub fn default_timeout(mode: Mode) -> Duration {
+    match mode {
+        Mode::Fast => Duration::from_secs(1),
+        Mode::Pytest => Duration::from_secs(5),
+    }
+}
+
+impl crate::cli::VerifyArgs {
+    /// The verifier settings of the pipeline commands (`--fast-verify`, `--verify-timeout`,
+    /// `--verify-workers`). A timeout that is not a positive number of seconds means the default.
+    pub fn config(&self) -> VerifierConfig {
+        let mode = if self.fast_verify {
+            Mode::Fast
+        } else {
+            Mode::Pytest
+        };
+        let mut config = VerifierConfig::new(mode);
+        config.workers = self.verify_workers;
+        if let Some(seconds) = self.verify_timeout {
+            config.timeout = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::ZERO);
+        }
+        config
+    }
+}

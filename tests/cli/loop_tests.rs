@@ -1,0 +1,743 @@
+//! run-iteration, consolidate, eval, plot and the knowledge commands through the binary, with
+//! the mock backend and with a fake OpenAI-compatible server on loopback.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+use rusqlite::Connection;
+
+use crate::common::{rslm, tempdir};
+use crate::fake_openai::{FakeOpenAi, Reply};
+
+/// Writes `n` tiny tasks `add_{i}(n) = n + i` and returns the file.
+fn write_add_tasks(dir: &Path, n: usize) -> PathBuf {
+    let path = dir.join("tasks.jsonl");
+    let lines: Vec<String> = (1..=n)
+        .map(|i| {
+            serde_json::json!({
+                "task_id": format!("add_{i}-t"),
+                "prompt": format!("Return n plus {i}."),
+                "function_name": format!("add_{i}"),
+                "signature": "(n)",
+                "reference_tests": format!("from solution import *\n\n\ndef test_add():\n    assert add_{i}(1) == {}\n", 1 + i),
+                "assert_tests": [format!("assert add_{i}(1) == {}", 1 + i), format!("assert add_{i}(-4) == {}", i as i64 - 4)],
+            })
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    path
+}
+
+/// A correct answer for the add tasks, read off the prompt the server receives.
+fn add_answer(user: &str) -> String {
+    let name = user
+        .lines()
+        .find_map(|l| l.strip_prefix("Function name: "))
+        .unwrap_or("f")
+        .trim()
+        .to_string();
+    let k: String = name.chars().filter(char::is_ascii_digit).collect();
+    format!(
+        "<think>The task adds {k}.</think>\nHere you go:\n```python\ndef {name}(n):\n    return n + {k}\n```"
+    )
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn run_iteration_with_the_mock_stores_only_verified_episodes() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let out = rslm()
+        .args([
+            "run-iteration",
+            "--fast",
+            "--k",
+            "4",
+            "--task-limit",
+            "30",
+            "--heldout-size",
+            "40",
+            "--json",
+            "--db",
+        ])
+        .arg(&db)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let summary: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(summary["simulation"], true);
+    assert_eq!(summary["tasks"], 30);
+    assert_eq!(summary["candidates"], 120);
+    let passed = summary["passed_candidates"].as_i64().unwrap();
+    assert!(passed > 0, "the simulator solves some tasks: {summary}");
+    let episodes = count(&db, "SELECT count(*) FROM episodes");
+    let failures = count(&db, "SELECT count(*) FROM failures");
+    assert!(
+        episodes >= 1 && episodes <= passed,
+        "{episodes} episodes of {passed} passes (duplicates collapse)"
+    );
+    assert_eq!(failures, 120 - passed);
+    assert_eq!(count(&db, "SELECT count(*) FROM run_tasks"), 30);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM runs WHERE status = 'completed' AND kind = 'iteration'"
+        ),
+        1
+    );
+    // The held-out split never reaches memory.
+    let heldout: Vec<String> = {
+        let tasks = rslm::tasks::loader::TaskSource::Bundled.load().unwrap();
+        rslm::tasks::split::split(&tasks, 40, 1337)
+            .unwrap()
+            .heldout
+            .into_iter()
+            .map(|t| t.task_id)
+            .collect()
+    };
+    let conn = Connection::open(&db).unwrap();
+    for id in heldout {
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM episodes WHERE task_id = ?1",
+                [&id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 0, "held-out task {id} in memory");
+    }
+}
+
+#[test]
+fn repeated_iterations_move_on_to_unsolved_tasks() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    for _ in 0..2 {
+        rslm()
+            .args([
+                "run-iteration",
+                "--fast",
+                "--k",
+                "2",
+                "--task-limit",
+                "20",
+                "--heldout-size",
+                "40",
+                "--db",
+            ])
+            .arg(&db)
+            .assert()
+            .success();
+    }
+    let distinct = count(&db, "SELECT count(DISTINCT task_id) FROM run_tasks");
+    assert_eq!(distinct, 40, "the second iteration took 20 other tasks");
+}
+
+#[test]
+fn heldout_mode_writes_nothing_retrievable() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    rslm()
+        .args([
+            "run-iteration",
+            "--fast",
+            "--k",
+            "4",
+            "--mode",
+            "heldout",
+            "--heldout-size",
+            "40",
+            "--task-limit",
+            "40",
+            "--db",
+        ])
+        .arg(&db)
+        .assert()
+        .success();
+    assert_eq!(count(&db, "SELECT count(*) FROM episodes"), 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM failures"), 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM heldout_attempts"), 160);
+}
+
+#[test]
+fn bad_invocations_are_usage_errors_and_create_nothing() {
+    let dir = tempdir();
+    let db = dir.path().join("never.sqlite");
+    let cases: &[&[&str]] = &[
+        &["run-iteration", "--mode", "test"],
+        &["run-iteration", "--k", "0"],
+        &["run-iteration", "--task-limit", "0"],
+        &["run-iteration", "--heldout-size", "-1"],
+        &["run-iteration", "--heldout-size", "100000"],
+        &["eval", "--conditions", "baseline,magic"],
+        &["eval", "--k", "4", "--n", "2"],
+        &["run-iteration", "--backend", "openai"],
+    ];
+    for args in cases {
+        rslm()
+            .args(*args)
+            .arg("--db")
+            .arg(&db)
+            .arg("--fast")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::starts_with("error"));
+        assert!(!db.exists(), "{args:?} left a file behind");
+    }
+}
+
+#[test]
+fn a_bad_environment_value_names_the_variable_only_where_it_is_used() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    rslm()
+        .args(["run-iteration", "--fast", "--db"])
+        .arg(&db)
+        .env("RSLM_MAX_TOKENS", "lots")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("RSLM_MAX_TOKENS"));
+    rslm()
+        .args(["init-db", "--db"])
+        .arg(&db)
+        .env("RSLM_MAX_TOKENS", "lots")
+        .assert()
+        .success();
+}
+
+#[test]
+fn eval_reports_every_condition_with_intervals_and_stores_the_run() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let out = dir.path().join("results.json");
+    rslm()
+        .args([
+            "run-iteration",
+            "--fast",
+            "--k",
+            "4",
+            "--task-limit",
+            "40",
+            "--heldout-size",
+            "20",
+            "--memory-enabled",
+            "--db",
+        ])
+        .arg(&db)
+        .assert()
+        .success();
+    rslm()
+        .args([
+            "consolidate",
+            "--fast",
+            "--min-evidence",
+            "1",
+            "--heldout-size",
+            "20",
+            "--db",
+        ])
+        .arg(&db)
+        .assert()
+        .success();
+    rslm()
+        .args([
+            "eval",
+            "--fast",
+            "--conditions",
+            "all",
+            "--k",
+            "2",
+            "--n",
+            "3",
+            "--heldout-size",
+            "20",
+            "--task-limit",
+            "10",
+            "--db",
+        ])
+        .arg(&db)
+        .arg("--output")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("SIMULATION").and(predicate::str::contains("memory_learning")),
+        );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let names: Vec<&str> = report["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["condition"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["baseline", "memory", "semantic", "memory_learning"]);
+    for c in report["conditions"].as_array().unwrap() {
+        for key in [
+            "pass_at_1",
+            "pass_at_k",
+            "notes",
+            "pass_at_1_ci",
+            "per_task",
+        ] {
+            assert!(!c[key].is_null(), "{key} missing in {c}");
+        }
+        assert_eq!(c["per_task"].as_array().unwrap().len(), 10);
+        if c["condition"] != "baseline" {
+            assert!(c["vs_baseline"]["p_value"].is_number());
+        }
+    }
+    assert_eq!(report["memory_precision"], 1.0);
+    assert_eq!(report["simulation"], true);
+    assert!(report.get("regression_check").is_some());
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM eval_runs e JOIN runs r ON r.id = e.run_id WHERE r.kind = 'eval'"
+        ),
+        1
+    );
+    // The plot reads the stored runs.
+    let png = dir.path().join("r.png");
+    rslm()
+        .args(["plot", "--input"])
+        .arg(&db)
+        .arg("--output")
+        .arg(&png)
+        .assert()
+        .success();
+    assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
+}
+
+#[test]
+fn consolidation_keeps_provenance_and_does_not_duplicate() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let tasks = write_add_tasks(dir.path(), 12);
+    rslm()
+        .args([
+            "run-iteration",
+            "--fast",
+            "--k",
+            "2",
+            "--heldout-size",
+            "4",
+            "--tasks",
+        ])
+        .arg(&tasks)
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .success();
+    let consolidate = || {
+        rslm()
+            .args([
+                "consolidate",
+                "--fast",
+                "--min-evidence",
+                "2",
+                "--heldout-size",
+                "4",
+                "--json",
+                "--tasks",
+            ])
+            .arg(&tasks)
+            .arg("--db")
+            .arg(&db)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let first: serde_json::Value = serde_json::from_slice(&consolidate()).unwrap();
+    assert!(
+        first["procedures_created"].as_i64().unwrap() >= 1,
+        "{first}"
+    );
+    let second: serde_json::Value = serde_json::from_slice(&consolidate()).unwrap();
+    assert_eq!(second["procedures_created"], 0, "{second}");
+    assert_eq!(second["rules_created"], 0, "{second}");
+    let listed = rslm()
+        .args(["procedures", "list", "--json", "--db"])
+        .arg(&db)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let items: serde_json::Value = serde_json::from_slice(&listed).unwrap();
+    let item = &items[0];
+    assert!(item["evidence_count"].as_i64().unwrap() >= 2);
+    assert!(
+        item["sources"].as_array().unwrap().len() >= 2,
+        "provenance: {item}"
+    );
+    assert!(
+        item["body"].as_str().unwrap().contains("<<L0>>"),
+        "generalised over the constant: {item}"
+    );
+    let id = item["id"].to_string();
+    rslm()
+        .args(["procedures", "retire", &id, "--db"])
+        .arg(&db)
+        .assert()
+        .success();
+    rslm()
+        .args(["procedures", "retire", &id, "--db"])
+        .arg(&db)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already retired"));
+    rslm()
+        .args(["procedures", "show", &id, "--db"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("retired"));
+    rslm()
+        .args(["procedures", "restore", &id, "--db"])
+        .arg(&db)
+        .assert()
+        .success();
+    rslm()
+        .args(["rules", "show", "9999", "--db"])
+        .arg(&db)
+        .assert()
+        .code(1);
+    rslm()
+        .args(["rules", "list", "--db"])
+        .arg(dir.path().join("none.sqlite"))
+        .assert()
+        .code(1);
+    assert!(!dir.path().join("none.sqlite").exists());
+}
+
+#[test]
+fn the_openai_backend_runs_the_loop_against_a_server() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let tasks = write_add_tasks(dir.path(), 8);
+    let server = FakeOpenAi::builder()
+        .responder(|req| Reply::text(add_answer(&req.user_message())))
+        .start();
+    server.push_all([
+        Reply::rate_limited(0),
+        Reply::status(500),
+        Reply::text("No code here, sorry."),
+    ]);
+    let out = rslm()
+        .args([
+            "run-iteration",
+            "--fast",
+            "--backend",
+            "openai",
+            "--model",
+            "fake-model",
+            "--k",
+            "2",
+            "--heldout-size",
+            "2",
+            "--json",
+            "--tasks",
+        ])
+        .arg(&tasks)
+        .arg("--base-url")
+        .arg(server.base_url())
+        .arg("--db")
+        .arg(&db)
+        .env("RSLM_API_KEY", "sk-secret-123")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["simulation"], false);
+    assert_eq!(summary["tasks"], 6);
+    // Two candidates came back as prose: failed candidates, not a crash.
+    assert_eq!(summary["passed_candidates"], 10, "{summary}");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM failures WHERE first_failure = 'extract' AND error IS NOT NULL"
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM episodes WHERE raw_response LIKE '%<think>%' AND completion_tokens > 0"
+        ),
+        count(&db, "SELECT count(*) FROM episodes")
+    );
+    let bytes = std::fs::read(&db).unwrap();
+    let haystack = String::from_utf8_lossy(&bytes);
+    assert!(
+        !haystack.contains("sk-secret-123"),
+        "the API key reached the database"
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("sk-secret-123"));
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.header("authorization") == Some("Bearer sk-secret-123"))
+    );
+}
+
+#[test]
+fn requests_overlap_up_to_the_concurrency() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let tasks = write_add_tasks(dir.path(), 18);
+    let server = FakeOpenAi::builder()
+        .responder(|req| {
+            Reply::delayed(
+                Duration::from_millis(200),
+                Reply::text(add_answer(&req.user_message())),
+            )
+        })
+        .start();
+    rslm()
+        .args([
+            "run-iteration",
+            "--fast",
+            "--backend",
+            "openai",
+            "--model",
+            "fake-model",
+            "--k",
+            "1",
+            "--heldout-size",
+            "2",
+            "--concurrency",
+            "4",
+            "--tasks",
+        ])
+        .arg(&tasks)
+        .arg("--base-url")
+        .arg(server.base_url())
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .success();
+    assert_eq!(server.max_in_flight(), 4);
+    assert_eq!(server.chat_requests(), 16);
+}
+
+#[test]
+fn a_dead_server_is_one_clear_error_before_any_task() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    rslm()
+        .args([
+            "run-iteration",
+            "--fast",
+            "--backend",
+            "openai",
+            "--model",
+            "m",
+            "--base-url",
+        ])
+        .arg(format!("http://127.0.0.1:{port}/v1"))
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("cannot reach")
+                .and(predicate::str::contains(port.to_string())),
+        );
+    assert!(!db.exists());
+}
+
+#[test]
+fn a_kill_mid_run_leaves_whole_tasks_and_resume_finishes_them() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let tasks = write_add_tasks(dir.path(), 40);
+    let server = FakeOpenAi::builder()
+        .responder(|req| {
+            Reply::delayed(
+                Duration::from_millis(150),
+                Reply::text(add_answer(&req.user_message())),
+            )
+        })
+        .start();
+    let args = |cmd: &mut std::process::Command| {
+        cmd.args([
+            "run-iteration",
+            "--fast",
+            "--backend",
+            "openai",
+            "--model",
+            "fake-model",
+            "--k",
+            "3",
+            "--heldout-size",
+            "4",
+            "--concurrency",
+            "2",
+            "--tasks",
+        ])
+        .arg(&tasks)
+        .arg("--base-url")
+        .arg(server.base_url())
+        .arg("--db")
+        .arg(&db);
+    };
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rslm"));
+    args(&mut cmd);
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while count_if_exists(&db) < 4 && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let conn = Connection::open(&db).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let done = count(&db, "SELECT count(*) FROM run_tasks");
+    assert!((4..36).contains(&done), "killed mid-run: {done} tasks done");
+    let partial = count(
+        &db,
+        "SELECT count(*) FROM (SELECT task_id, count(*) AS n FROM (SELECT task_id FROM episodes UNION ALL SELECT task_id FROM failures) GROUP BY task_id)
+         WHERE task_id NOT IN (SELECT task_id FROM run_tasks)",
+    );
+    assert_eq!(partial, 0, "candidates of unfinished tasks were stored");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rslm"));
+    args(&mut cmd);
+    assert!(cmd.arg("--resume").output().unwrap().status.success());
+    assert_eq!(count(&db, "SELECT count(*) FROM run_tasks"), 36);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM runs"),
+        1,
+        "resumed the same run"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM runs WHERE status = 'completed'"),
+        1
+    );
+}
+
+fn count_if_exists(db: &Path) -> i64 {
+    if !db.exists() {
+        return 0;
+    }
+    Connection::open(db)
+        .ok()
+        .and_then(|c| {
+            c.query_row("SELECT count(*) FROM run_tasks", [], |r| r.get(0))
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn run_iteration_verifies_with_real_pytest_by_default() {
+    let Ok(python) = std::env::var("RSLM_PYTHON") else {
+        eprintln!(
+            "SKIPPED run_iteration_verifies_with_real_pytest_by_default: RSLM_PYTHON is not set (scripts/test.sh sets it to .rslm/venv with pytest)"
+        );
+        return;
+    };
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let tasks = write_add_tasks(dir.path(), 6);
+    let server = FakeOpenAi::builder()
+        .responder(|req| Reply::text(add_answer(&req.user_message())))
+        .start();
+    rslm()
+        .env("RSLM_PYTHON", python)
+        .args([
+            "run-iteration",
+            "--backend",
+            "openai",
+            "--model",
+            "fake-model",
+            "--k",
+            "1",
+            "--heldout-size",
+            "1",
+            "--tasks",
+        ])
+        .arg(&tasks)
+        .arg("--base-url")
+        .arg(server.base_url())
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .success();
+    assert_eq!(count(&db, "SELECT count(*) FROM episodes"), 5);
+    let config: String = Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT config_json FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert!(config.contains("\"verify_mode\":\"pytest\""), "{config}");
+}
+
+#[test]
+fn self_improve_runs_cycles_and_writes_each_cycles_results() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let out = rslm()
+        .args([
+            "self-improve",
+            "--fast",
+            "--cycles",
+            "2",
+            "--k",
+            "2",
+            "--task-limit",
+            "20",
+            "--heldout-size",
+            "20",
+            "--eval-task-limit",
+            "10",
+            "--json",
+            "--db",
+        ])
+        .arg(&db)
+        .arg("--output-dir")
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let summary: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(summary["cycles"].as_array().unwrap().len(), 2);
+    for cycle in 1..=2 {
+        let file = dir.path().join(format!("results_cycle{cycle:03}.json"));
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert_eq!(report["conditions"].as_array().unwrap().len(), 4);
+    }
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM runs WHERE kind = 'iteration'"),
+        2
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM eval_runs"), 2);
+}

@@ -1,0 +1,5 @@
+mod adversarial;
+mod cli;
+mod common;
+mod humaneval;
+mod modes;
