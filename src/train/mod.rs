@@ -95,3 +95,64 @@ pub fn serving(kind: ServingKind, name: &str, gguf: &Path, peft_dir: &Path) -> s
     }
     value
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{Candidate, GenerationRequest};
+    use crate::store::adapters::NewAdapter;
+
+    struct RealServer;
+
+    impl Backend for RealServer {
+        fn name(&self) -> &'static str {
+            "openai"
+        }
+        fn model(&self) -> String {
+            "m".into()
+        }
+        fn is_simulation(&self) -> bool {
+            false
+        }
+        fn generate(&self, _: &GenerationRequest) -> anyhow::Result<Vec<Candidate>> {
+            Ok(vec![])
+        }
+    }
+
+    #[test]
+    fn the_manifest_serving_field_is_what_eval_requests() {
+        let mut store = Store::in_memory().unwrap();
+        let dir = Path::new("/adapters/a");
+        for (name, kind) in [("a", ServingKind::Llamacpp), ("b", ServingKind::Vllm)] {
+            let manifest = serde_json::json!({
+                "serving": serving(kind, name, &dir.join("adapter.gguf"), &dir.join("peft"))
+            });
+            store
+                .register_adapter(&NewAdapter {
+                    name,
+                    path: "/adapters/a",
+                    base_model: "base",
+                    manifest: &manifest,
+                    notes: "",
+                })
+                .unwrap();
+        }
+        assert!(active_adapter_ref(&store, &RealServer).unwrap().is_none());
+        store.activate_adapter(Some(1), "test").unwrap();
+        let active = active_adapter_ref(&store, &RealServer).unwrap().unwrap();
+        assert_eq!(active.name, "a");
+        assert_eq!(
+            active.reference,
+            AdapterRef::LlamaCppId { id: 0, scale: 1.0 }
+        );
+        store.activate_adapter(Some(2), "test").unwrap();
+        let active = active_adapter_ref(&store, &RealServer).unwrap().unwrap();
+        assert_eq!(active.reference, AdapterRef::ModelName("b".into()));
+        assert!(
+            active_adapter_ref(&store, &crate::backend::mock::MockBackend)
+                .unwrap()
+                .is_none(),
+            "the simulator never gets an adapter"
+        );
+    }
+}
