@@ -161,7 +161,7 @@ def train(args):
             for example in batch:
                 loss, _ = step_loss(torch, model, example, device, precision)
                 (loss / batch_tokens).backward()
-                batch_loss += float(loss)
+                batch_loss += float(loss.detach())
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
             schedule.step()

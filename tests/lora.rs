@@ -107,6 +107,11 @@ fn missing_dependencies_give_one_message_and_change_nothing() {
     );
     assert!(errors[0].contains("training environment"), "{stderr}");
     assert!(errors[0].contains("scripts/train_env.sh"), "{stderr}");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the store is not even opened"
+    );
     assert!(!out.exists(), "no adapter folder");
     assert!(
         !dir.path().join("adapters").exists(),
@@ -114,7 +119,6 @@ fn missing_dependencies_give_one_message_and_change_nothing() {
     );
     assert_eq!(count(&db, "adapters"), 0);
     assert_eq!(count(&db, "runs"), runs);
-    drop(before);
 }
 
 #[test]

@@ -127,6 +127,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "adapter name {name:?} is not valid: use letters, digits, '-', '_' and '.' (set it with --name)"
         );
     }
+    // Every missing piece in one message, before anything is written.
+    // Skipped by a dry run, which needs neither. Done before the store is even opened.
+    let (base, trainer) = if args.dry_run {
+        (Err(String::new()), Err(String::new()))
+    } else {
+        (
+            BaseModel::resolve(args.base_model.as_deref()),
+            Trainer::probe(),
+        )
+    };
+    let missing: Vec<String> = [base.as_ref().err(), trainer.as_ref().err()]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    if !args.dry_run && !missing.is_empty() {
+        anyhow::bail!(
+            "cannot train: {}; {}",
+            missing.join(" and "),
+            trainer::INSTALL_HINT
+        );
+    }
+    let (base, trainer) = (base.ok(), trainer.ok());
+
     let store = Store::open_existing(&args.db.db)?;
     if !args.dry_run && store.adapter_by_name(&name)?.is_some() {
         usage!("an adapter named {name:?} is already registered; choose another --name");
@@ -182,23 +206,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    // Every missing piece in one message, before anything is written.
-    let base = BaseModel::resolve(args.base_model.as_deref());
-    let trainer = Trainer::probe();
-    let missing: Vec<String> = [base.as_ref().err(), trainer.as_ref().err()]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
-    if !missing.is_empty() {
-        anyhow::bail!(
-            "cannot train: {}; {}",
-            missing.join(" and "),
-            trainer::INSTALL_HINT
-        );
-    }
-    let (base, trainer) = (base.expect("checked"), trainer.expect("checked"));
-
+    let (Some(base), Some(trainer)) = (base, trainer) else {
+        unreachable!("checked above unless a dry run, which has returned");
+    };
     let hyper = Hyper {
         rank: args.rank,
         alpha: args.alpha,
