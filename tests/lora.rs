@@ -67,15 +67,21 @@ fn count(db: &Path, table: &str) -> i64 {
         .unwrap()
 }
 
+/// Says on the real stderr (not the captured one) that a test is skipped, so `cargo test` shows it.
+fn skip(reason: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
+}
+
 fn train_python() -> Option<PathBuf> {
     let python = Path::new(ROOT).join(".rslm/train-venv/bin/python");
     if python.exists() {
         Some(python)
     } else {
-        eprintln!(
-            "SKIPPED: the training venv {} is absent (run scripts/train_env.sh)",
+        skip(&format!(
+            "the training venv {} is absent (run scripts/train_env.sh)",
             python.display()
-        );
+        ));
         None
     }
 }
@@ -136,7 +142,7 @@ fn an_interpreter_without_the_packages_is_named_with_the_fix() {
         ])
         .output();
     if !probe.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "True") {
-        eprintln!("SKIPPED: no Python without torch to test with");
+        skip("no Python without torch to test with");
         return;
     }
     rslm()
@@ -522,10 +528,10 @@ fn train_lora_trains_converts_and_registers_a_real_adapter() {
     let Some(_) = train_python() else { return };
     let model = Path::new(ROOT).join(".rslm/models/SmolLM2-135M-Instruct.Q4_1.gguf");
     if !model.exists() {
-        eprintln!(
-            "SKIPPED: {} is absent (run scripts/train_env.sh)",
+        skip(&format!(
+            "{} is absent (run scripts/train_env.sh)",
             model.display()
-        );
+        ));
         return;
     }
     let dir = tempdir();
