@@ -78,6 +78,42 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The verified code as the answer to learn: the prompt asks for the function only, so trailing
+/// demo lines after the last function (`print(...)`, calls of the function, comments) that the
+/// model added and the verifier ignored are dropped. Anything else after the function (a
+/// constant, a class) keeps the code unchanged.
+pub fn answer(code: &str, function_name: &str) -> String {
+    let lines: Vec<&str> = code.trim_end().lines().collect();
+    let top_level = |l: &str| !l.is_empty() && !l.starts_with([' ', '\t']);
+    let Some(last_def) = lines
+        .iter()
+        .rposition(|l| l.starts_with("def ") || l.starts_with("async def "))
+    else {
+        return code.trim_end().to_string();
+    };
+    let Some(tail) = lines[last_def + 1..]
+        .iter()
+        .position(|l| top_level(l))
+        .map(|i| last_def + 1 + i)
+    else {
+        return code.trim_end().to_string();
+    };
+    let call = format!("{function_name}(");
+    let demo = lines[tail..].iter().all(|l| {
+        let t = l.trim_start();
+        !top_level(l)
+            || t.starts_with('#')
+            || t.starts_with("print(")
+            || t.starts_with(&call)
+            || t.starts_with(')')
+    });
+    if demo {
+        lines[..tail].join("\n").trim_end().to_string()
+    } else {
+        code.trim_end().to_string()
+    }
+}
+
 /// The chat of one example: system contract, the memory-free user message, the code.
 pub fn chat(task: &Task, code: &str) -> Vec<Message> {
     vec![
@@ -91,12 +127,12 @@ pub fn chat(task: &Task, code: &str) -> Vec<Message> {
         },
         Message {
             role: "assistant",
-            content: code.trim_end().to_string(),
+            content: answer(code, &task.function_name),
         },
     ]
 }
 
-/// Code with trailing spaces and blank lines removed: solutions that differ only there are one.
+/// Code with trailing spaces and blank lines removed: answers that differ only there are one.
 fn normalized(code: &str) -> String {
     code.lines()
         .map(str::trim_end)
@@ -171,7 +207,7 @@ fn select(rows: Vec<Row>, split: &Split, balance: Balance) -> Dataset {
             report.excluded_unknown_task += 1;
             continue;
         };
-        let hash = sha256_hex(normalized(&row.code).as_bytes());
+        let hash = sha256_hex(normalized(&answer(&row.code, &task.function_name)).as_bytes());
         if !seen.insert((task.task_id.clone(), hash.clone())) {
             report.duplicates += 1;
             continue;
@@ -345,6 +381,17 @@ mod tests {
         assert_eq!(d.report.capped_per_family, 2);
         assert_eq!(d.report.families, 2);
         assert_eq!(d.report.tasks, 4);
+    }
+
+    #[test]
+    fn trailing_demo_lines_are_not_learned_but_real_code_is_kept() {
+        let demo = "def f(x):\n    return x\n\n# Example usage:\nprint(f(2))  # 2\nf(\n    3\n)\n";
+        assert_eq!(answer(demo, "f"), "def f(x):\n    return x");
+        let constant = "def f(x):\n    return x + K\n\nK = 3\nprint(f(1))";
+        assert_eq!(answer(constant, "f"), constant);
+        let helper = "import math\n\ndef g(y):\n    return y\n\ndef f(x):\n    return g(x)\n";
+        assert_eq!(answer(helper, "f"), helper.trim_end());
+        assert_eq!(answer("x = 1", "f"), "x = 1");
     }
 
     #[test]
