@@ -109,6 +109,7 @@ def train(args):
     log(f"train: loading {args.base_model} on {device} ({torch.get_num_threads()} threads, {precision})")
     # Weights stay float32; bf16 is only the compute type under autocast.
     tokenizer, model = load_base(args.base_model, torch.float32)
+    loaded = time.time()
 
     with open(args.data, encoding="utf-8") as f:
         records = [json.loads(line) for line in f if line.strip()]
@@ -149,6 +150,7 @@ def train(args):
     )
     rng = random.Random(args.seed)
     curve, epochs, step = [], [], 0
+    loop_started = time.time()
     model.train()
     for epoch in range(1, args.epochs + 1):
         order = list(range(len(examples)))
@@ -175,6 +177,7 @@ def train(args):
         epochs.append(round(epoch_loss / epoch_tokens, 5))
         log(f"train: epoch {epoch} mean loss {epochs[-1]:.4f}")
 
+    loop_seconds = time.time() - loop_started
     model.save_pretrained(args.out)
     base = model.base_model.model.config
     result = {
@@ -186,6 +189,8 @@ def train(args):
         "trainable_parameters": trainable,
         "steps": step,
         "train_seconds": round(time.time() - started, 2),
+        "load_seconds": round(loaded - started, 2),
+        "optimizer_seconds": round(loop_seconds, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "device": device,
         "precision": precision,

@@ -36,10 +36,10 @@ pub struct Args {
     pub rank: u32,
     /// LoRA alpha (the update is scaled by alpha / rank).
     #[arg(long, default_value_t = 32.0)]
-    pub alpha: f32,
+    pub alpha: f64,
     /// LoRA dropout.
     #[arg(long, default_value_t = 0.05)]
-    pub dropout: f32,
+    pub dropout: f64,
     /// Passes over the training set.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub epochs: u32,
@@ -278,10 +278,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 );
             } else {
                 println!(
-                    "registered adapter {name} (inactive) at {path}: {} examples, {} steps in {} s, loss {} -> {}, peak memory {} MB; activate it with `rslm set-active-adapter --name {name}`",
+                    "registered adapter {name} (inactive) at {path}: {} examples, {} steps in {} s ({} s of it loading the model), epoch loss {} -> {}, peak memory {} MB; activate it with `rslm set-active-adapter --name {name}`",
                     data.examples.len(),
                     training["steps"],
                     training["train_seconds"],
+                    training["load_seconds"],
                     training["epoch_losses"]
                         .as_array()
                         .and_then(|a| a.first())
@@ -382,6 +383,8 @@ fn train_into(
             "loss_curve": result["loss_curve"],
             "steps": result["steps"],
             "train_seconds": result["train_seconds"],
+            "load_seconds": result["load_seconds"],
+            "optimizer_seconds": result["optimizer_seconds"],
             "peak_rss_mb": result["peak_rss_mb"],
             "device": result["device"],
             "precision": result["precision"],

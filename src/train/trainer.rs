@@ -36,8 +36,8 @@ pub fn python_path() -> PathBuf {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hyper {
     pub rank: u32,
-    pub alpha: f32,
-    pub dropout: f32,
+    pub alpha: f64,
+    pub dropout: f64,
     pub epochs: u32,
     pub learning_rate: f64,
     pub max_length: u32,
