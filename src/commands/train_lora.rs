@@ -127,29 +127,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "adapter name {name:?} is not valid: use letters, digits, '-', '_' and '.' (set it with --name)"
         );
     }
-    // Every missing piece in one message, before anything is written.
-    // Skipped by a dry run, which needs neither. Done before the store is even opened.
-    let (base, trainer) = if args.dry_run {
-        (Err(String::new()), Err(String::new()))
+    // Checked before the store is even opened; a dry run needs neither.
+    let ready = if args.dry_run {
+        None
     } else {
-        (
-            BaseModel::resolve(args.base_model.as_deref()),
-            Trainer::probe(),
-        )
+        Some(preflight(args.base_model.as_deref())?)
     };
-    let missing: Vec<String> = [base.as_ref().err(), trainer.as_ref().err()]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
-    if !args.dry_run && !missing.is_empty() {
-        anyhow::bail!(
-            "cannot train: {}; {}",
-            missing.join(" and "),
-            trainer::INSTALL_HINT
-        );
-    }
-    let (base, trainer) = (base.ok(), trainer.ok());
 
     let store = Store::open_existing(&args.db.db)?;
     if !args.dry_run && store.adapter_by_name(&name)?.is_some() {
@@ -206,8 +189,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let (Some(base), Some(trainer)) = (base, trainer) else {
-        unreachable!("checked above unless a dry run, which has returned");
+    let Some((base, trainer)) = ready else {
+        unreachable!("a dry run has returned above");
     };
     let hyper = Hyper {
         rank: args.rank,
@@ -308,6 +291,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 &serde_json::json!({"error": format!("{e:#}")}),
             );
             Err(e)
+        }
+    }
+}
+
+/// The base model and a working training environment, or ONE error naming everything that is
+/// missing and the command that installs it.
+fn preflight(base_model: Option<&Path>) -> anyhow::Result<(BaseModel, Trainer)> {
+    match (BaseModel::resolve(base_model), Trainer::probe()) {
+        (Ok(base), Ok(trainer)) => Ok((base, trainer)),
+        (base, trainer) => {
+            let missing: Vec<String> = [base.err(), trainer.err()].into_iter().flatten().collect();
+            anyhow::bail!(
+                "cannot train: {}; {}",
+                missing.join(" and "),
+                trainer::INSTALL_HINT
+            )
         }
     }
 }
