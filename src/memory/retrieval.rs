@@ -293,3 +293,185 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod retrieval_tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::backend::Candidate;
+    use crate::store::episodes::{Attempt, Pool};
+    use crate::store::knowledge::{KnowledgeKind, NewKnowledge};
+    use crate::store::runs::{NewRun, RunKind};
+    use crate::verify::{Verdict, VerdictKind};
+
+    fn task(id: &str, prompt: &str) -> Task {
+        Task {
+            task_id: id.into(),
+            prompt: prompt.into(),
+            function_name: "f".into(),
+            signature: "(values)".into(),
+            reference_tests: "def test_a(): pass".into(),
+            assert_tests: vec![],
+            family: None,
+            category: None,
+            difficulty: None,
+            tags: vec![],
+        }
+    }
+
+    fn store_with(episodes: &[(&str, &str, &str)]) -> Store {
+        let mut store = Store::in_memory().unwrap();
+        let run = store
+            .start_run(&NewRun {
+                kind: RunKind::Iteration,
+                backend: "mock".into(),
+                model: "m".into(),
+                simulation: true,
+                seed: 0,
+                mode: None,
+                prompt_version: None,
+                tasks_source: None,
+                config: serde_json::json!({}),
+            })
+            .unwrap();
+        for (id, prompt, code) in episodes {
+            let attempt = Attempt {
+                sample_index: 0,
+                candidate: Candidate {
+                    code: (*code).into(),
+                    ..Candidate::default()
+                },
+                verdict: Verdict {
+                    verdict: VerdictKind::Pass,
+                    tests_run: 1,
+                    tests_passed: 1,
+                    first_failure: None,
+                    log: String::new(),
+                    duration_ms: 1.0,
+                },
+            };
+            store
+                .record_task(run, &task(id, prompt), Pool::Train, "memory", &[attempt])
+                .unwrap();
+        }
+        store
+    }
+
+    fn retriever(excluded: &[&str]) -> Retriever {
+        Retriever {
+            strategy: Strategy::Bm25,
+            excluded: excluded
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<HashSet<_>>(),
+            top_episodes: 2,
+            top_procedures: 2,
+            top_rules: 2,
+            min_similarity: 0.5,
+        }
+    }
+
+    const ROTATE: &str =
+        "Return a new list with the elements of values rotated left by a shift of 3.";
+
+    #[test]
+    fn finds_siblings_not_strangers_and_never_held_out_tasks() {
+        let store = store_with(&[
+            (
+                "rot-2",
+                "Return a new list with the elements of values rotated left by a shift of 2.",
+                "def f(values):\n    return values[2:] + values[:2]",
+            ),
+            (
+                "rot-5",
+                "Return a new list with the elements of values rotated left by a shift of 5.",
+                "def f(values):\n    return values[5:] + values[:5]",
+            ),
+            (
+                "sum-8",
+                "Return the sum of the integers in values that are strictly greater than 8.",
+                "def f(values):\n    return sum(v for v in values if v > 8)",
+            ),
+        ]);
+        let got = retriever(&[])
+            .retrieve(&store, &task("rot-3", ROTATE))
+            .unwrap();
+        let ids: Vec<&str> = got.episodes.iter().map(|e| e.task_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["rot-2", "rot-5"],
+            "siblings, ranked deterministically"
+        );
+        let got = retriever(&["rot-2"])
+            .retrieve(&store, &task("rot-3", ROTATE))
+            .unwrap();
+        assert_eq!(
+            got.episodes
+                .iter()
+                .map(|e| e.task_id.as_str())
+                .collect::<Vec<_>>(),
+            ["rot-5"]
+        );
+        let got = retriever(&[])
+            .retrieve(&store, &task("x", "Return x plus 3."))
+            .unwrap();
+        assert!(
+            got.episodes.is_empty(),
+            "an unrelated task gets no memory: {got:?}"
+        );
+    }
+
+    #[test]
+    fn rules_and_procedures_are_retrieved_and_tainted_ones_are_not() {
+        let mut store = store_with(&[
+            (
+                "rot-2",
+                "Return a new list with the elements of values rotated left by a shift of 2.",
+                "def f(values):\n    return values[2:] + values[:2]",
+            ),
+            (
+                "rot-5",
+                "Return a new list with the elements of values rotated left by a shift of 5.",
+                "def f(values):\n    return values[5:] + values[:5]",
+            ),
+        ]);
+        let ids: Vec<i64> = store.episodes().unwrap().iter().map(|e| e.id).collect();
+        for (kind, title, body) in [
+            (
+                KnowledgeKind::Procedure,
+                "Return a new list with the elements of <P0> rotated left by a shift of <N>.",
+                "```python\ndef <<name>>(<<p0>>):\n    return <<p0>>[<<L0>>:] + <<p0>>[:<<L0>>]\n```",
+            ),
+            (
+                KnowledgeKind::Rule,
+                "Tasks like \"rotated left by a shift\" return a list; all verified solutions use slicing.",
+                "",
+            ),
+        ] {
+            store
+                .add_knowledge(&NewKnowledge {
+                    kind,
+                    title: title.into(),
+                    body: body.into(),
+                    family: None,
+                    episode_ids: ids.clone(),
+                    evidence_count: 2,
+                    origin: "offline".into(),
+                    run_id: None,
+                    validation: None,
+                })
+                .unwrap();
+        }
+        let got = retriever(&[])
+            .retrieve(&store, &task("rot-3", ROTATE))
+            .unwrap();
+        assert_eq!(got.procedures.len(), 1, "{got:?}");
+        assert_eq!(got.rules.len(), 1, "{got:?}");
+        // Knowledge derived from a task that is now held out is not retrieved.
+        let got = retriever(&["rot-5"])
+            .retrieve(&store, &task("rot-3", ROTATE))
+            .unwrap();
+        assert!(got.procedures.is_empty() && got.rules.is_empty(), "{got:?}");
+    }
+}
