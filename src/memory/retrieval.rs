@@ -9,6 +9,7 @@ use rusqlite::params;
 use super::{Retrieved, RetrievedEpisode, RetrievedProcedure, RetrievedRule};
 use crate::prompt::description;
 use crate::store::Store;
+use crate::store::knowledge::KnowledgeKind;
 use crate::tasks::Task;
 
 /// How memory is looked up; a switch so retrieval strategies can be compared.
@@ -177,82 +178,97 @@ impl Retriever {
         Ok(false)
     }
 
-    fn procedures(
+    /// Active rules or procedures for the query, best first, without those derived from a
+    /// held-out task; `keep` filters on the title (a rule's text, a procedure's pattern).
+    fn knowledge(
         &self,
         store: &Store,
         query: Option<&str>,
-        words: &HashSet<String>,
-    ) -> anyhow::Result<Vec<RetrievedProcedure>> {
-        let sql = match (self.strategy, query) {
-            (Strategy::Bm25, Some(_)) => {
-                "SELECT p.id, p.pattern, p.recipe_text, bm25(procedures_fts, 1.0, 0.2) AS score
-                 FROM procedures_fts JOIN procedures p ON p.id = procedures_fts.rowid
-                 WHERE procedures_fts MATCH ?1 AND p.status = 'active' ORDER BY score ASC, p.id ASC LIMIT ?2"
-            }
-            (Strategy::Bm25, None) => return Ok(Vec::new()),
-            (Strategy::Recent, _) => {
-                "SELECT id, pattern, recipe_text, 0.0 FROM procedures WHERE (?1 IS NOT NULL OR 1) AND status = 'active'
-                 ORDER BY id DESC LIMIT ?2"
-            }
+        kind: KnowledgeKind,
+        top: usize,
+        keep: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<Vec<(i64, String, String, f64)>> {
+        let (table, fts, title, body, weights, sources, column) = match kind {
+            KnowledgeKind::Procedure => (
+                "procedures",
+                "procedures_fts",
+                "pattern",
+                "recipe_text",
+                "1.0, 0.2",
+                "procedure_sources",
+                "procedure_id",
+            ),
+            KnowledgeKind::Rule => (
+                "semantic_rules",
+                "rules_fts",
+                "rule_text",
+                "''",
+                "1.0",
+                "rule_sources",
+                "rule_id",
+            ),
         };
-        let mut stmt = store.conn().prepare_cached(sql)?;
-        let rows: Vec<RetrievedProcedure> = stmt
+        let sql = match (self.strategy, query) {
+            (Strategy::Bm25, Some(_)) => format!(
+                "SELECT k.id, k.{title}, {body_k}, bm25({fts}, {weights}) AS score
+                 FROM {fts} JOIN {table} k ON k.id = {fts}.rowid
+                 WHERE {fts} MATCH ?1 AND k.status = 'active' ORDER BY score ASC, k.id ASC LIMIT ?2",
+                body_k = if body == "''" { body.to_string() } else { format!("k.{body}") }
+            ),
+            (Strategy::Bm25, None) => return Ok(Vec::new()),
+            (Strategy::Recent, _) => format!(
+                "SELECT id, {title}, {body}, 0.0 FROM {table} WHERE (?1 IS NOT NULL OR 1) AND status = 'active'
+                 ORDER BY id DESC LIMIT ?2"
+            ),
+        };
+        let mut stmt = store.conn().prepare_cached(&sql)?;
+        let rows: Vec<(i64, String, String, f64)> = stmt
             .query_map(params![query.unwrap_or(""), OVERFETCH as i64], |r| {
-                Ok(RetrievedProcedure {
-                    id: r.get(0)?,
-                    pattern: r.get(1)?,
-                    recipe: r.get(2)?,
-                    score: r.get(3)?,
-                })
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?
             .collect::<Result<_, _>>()?;
         let mut picked = Vec::new();
         for row in rows {
-            if similarity(words, &row.pattern) >= self.min_similarity
-                && !self.tainted(store, "procedure_sources", "procedure_id", row.id)?
-            {
+            if keep(&row.1) && !self.tainted(store, sources, column, row.0)? {
                 picked.push(row);
             }
-            if picked.len() == self.top_procedures {
+            if picked.len() == top {
                 break;
             }
         }
         Ok(picked)
     }
 
+    fn procedures(
+        &self,
+        store: &Store,
+        query: Option<&str>,
+        words: &HashSet<String>,
+    ) -> anyhow::Result<Vec<RetrievedProcedure>> {
+        let rows = self.knowledge(
+            store,
+            query,
+            KnowledgeKind::Procedure,
+            self.top_procedures,
+            |pattern| similarity(words, pattern) >= self.min_similarity,
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, pattern, recipe, score)| RetrievedProcedure {
+                id,
+                pattern,
+                recipe,
+                score,
+            })
+            .collect())
+    }
+
     fn rules(&self, store: &Store, query: Option<&str>) -> anyhow::Result<Vec<RetrievedRule>> {
-        let sql = match (self.strategy, query) {
-            (Strategy::Bm25, Some(_)) => {
-                "SELECT r.id, r.rule_text, bm25(rules_fts) AS score
-                 FROM rules_fts JOIN semantic_rules r ON r.id = rules_fts.rowid
-                 WHERE rules_fts MATCH ?1 AND r.status = 'active' ORDER BY score ASC, r.id ASC LIMIT ?2"
-            }
-            (Strategy::Bm25, None) => return Ok(Vec::new()),
-            (Strategy::Recent, _) => {
-                "SELECT id, rule_text, 0.0 FROM semantic_rules WHERE (?1 IS NOT NULL OR 1) AND status = 'active'
-                 ORDER BY id DESC LIMIT ?2"
-            }
-        };
-        let mut stmt = store.conn().prepare_cached(sql)?;
-        let rows: Vec<RetrievedRule> = stmt
-            .query_map(params![query.unwrap_or(""), OVERFETCH as i64], |r| {
-                Ok(RetrievedRule {
-                    id: r.get(0)?,
-                    text: r.get(1)?,
-                    score: r.get(2)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut picked = Vec::new();
-        for row in rows {
-            if !self.tainted(store, "rule_sources", "rule_id", row.id)? {
-                picked.push(row);
-            }
-            if picked.len() == self.top_rules {
-                break;
-            }
-        }
-        Ok(picked)
+        let rows = self.knowledge(store, query, KnowledgeKind::Rule, self.top_rules, |_| true)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, text, _, score)| RetrievedRule { id, text, score })
+            .collect())
     }
 }
 
