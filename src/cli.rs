@@ -189,7 +189,7 @@ pub struct VerifyArgs {
     /// Fast mode: run assert_tests with the light harness instead of pytest.
     #[arg(long = "fast", visible_alias = "fast-verify", env = "RSLM_FAST_VERIFY", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     pub fast_verify: bool,
-    /// Seconds a candidate may run before its process group is killed (default: 1 fast, 5 pytest).
+    /// Seconds a candidate may run before its process group is killed (default: 0.5 fast, 5 pytest).
     #[arg(long = "verify-timeout")]
     pub verify_timeout: Option<f64>,
     /// Warm verifier workers (0 = one per core).

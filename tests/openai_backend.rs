@@ -580,13 +580,18 @@ fn base_url_is_forgiving() {
 }
 
 #[test]
-fn https_and_missing_model_are_refused_up_front() {
+fn https_is_spoken_and_a_missing_model_is_refused_up_front() {
+    // TLS to a plain-HTTP server on loopback fails at once with an error, not a hang.
+    let server = FakeOpenAi::start();
     let https = OpenAiBackend::new(OpenAiConfig {
-        base_url: "https://api.example.com/v1".into(),
-        model: "m".into(),
+        base_url: server.base_url().replace("http://", "https://"),
+        model: "fake-model".into(),
+        max_retries: 0,
         ..OpenAiConfig::default()
-    });
-    assert!(format!("{:#}", https.unwrap_err()).contains("plain HTTP"));
+    })
+    .unwrap();
+    assert!(https.preflight().is_err());
+    assert_eq!(server.chat_requests(), 0);
     let nameless = OpenAiBackend::new(OpenAiConfig::default());
     assert!(format!("{:#}", nameless.unwrap_err()).contains("no model name"));
 }

@@ -173,7 +173,15 @@ impl Backend for MockBackend {
 
     fn generate(&self, request: &GenerationRequest) -> anyhow::Result<Vec<Candidate>> {
         let prompt = ParsedPrompt::parse(&request.user, &request.function_name);
-        let base = request.seed ^ prompt_hash(&request.user);
+        // The random stream depends on the task, not on the memory block: with and without memory
+        // the simulator draws the same numbers (common random numbers), so a paired comparison
+        // of conditions shows what the memory changed, not sampling noise.
+        let task_part = request
+            .user
+            .split(MEMORY_HEADER)
+            .next()
+            .unwrap_or(&request.user);
+        let base = request.seed ^ prompt_hash(task_part);
         Ok((0..request.n)
             .map(|i| {
                 let started = Instant::now();

@@ -1,5 +1,5 @@
 //! The real-model backend: any server that speaks OpenAI's `chat/completions` (llama.cpp's
-//! server, vLLM, Ollama, hosted APIs reachable over plain HTTP).
+//! server, vLLM, Ollama, hosted APIs over http or https).
 //!
 //! Decisions worth knowing:
 //! - `base_url` is the API root that `/chat/completions` and `/models` hang off, as in OpenAI's
@@ -255,12 +255,10 @@ fn api_root(base_url: &str) -> anyhow::Result<reqwest::Url> {
     let mut url = reqwest::Url::parse(trimmed)
         .with_context(|| format!("invalid model server URL {trimmed:?}"))?;
     match url.scheme() {
-        "http" => {}
-        "https" => bail!(
-            "the model server URL {trimmed:?} uses https, but this build of rslm speaks plain \
-             HTTP only; use an http:// URL (a local server, or a TLS-terminating proxy)"
+        "http" | "https" => {}
+        other => bail!(
+            "the model server URL {trimmed:?} has scheme {other:?}; expected http:// or https://"
         ),
-        other => bail!("the model server URL {trimmed:?} has scheme {other:?}; expected http://"),
     }
     if url.host_str().is_none() {
         bail!("the model server URL {trimmed:?} has no host");
@@ -937,7 +935,11 @@ mod tests {
             "http://host:1/v1"
         );
         assert_eq!(root("http://host/openai/v1/"), "http://host/openai/v1");
-        assert!(api_root("https://api.example.com/v1").is_err());
+        assert_eq!(
+            api_root("https://api.example.com/v1").unwrap().as_str(),
+            "https://api.example.com/v1"
+        );
+        assert!(api_root("ftp://api.example.com/v1").is_err());
         assert!(api_root("localhost:8080").is_err());
         assert!(api_root("not a url").is_err());
     }

@@ -34,14 +34,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "consolidated {} episodes in {} groups: procedures {} new, {} reinforced, {} rejected by verification; rules {} new, {} reinforced",
+            "consolidated {} episodes in {} groups: procedures {} new, {} reinforced, {} rejected by verification; rules {} new, {} reinforced, {} rejected",
             report.episodes,
             report.groups,
             report.procedures_created,
             report.procedures_reinforced,
             report.procedures_rejected,
             report.rules_created,
-            report.rules_reinforced
+            report.rules_reinforced,
+            report.rules_rejected
         );
     }
     Ok(())

@@ -125,11 +125,13 @@ pub fn execute(args: &Args) -> anyhow::Result<EvalReport> {
             "verify_mode": verifier.mode(), "adapter": adapter.as_ref().map(|a| &a.name),
         }),
     })?;
+    // Conditions often produce the same answer: verify each distinct one once per eval.
+    let judge = crate::iterate::pipeline::CachedJudge::new(&verifier);
     let heldout_ids: HashSet<String> = split.heldout.iter().map(|t| t.task_id.clone()).collect();
     let runner = ConditionRun {
         store: &store,
         backend: backend.as_ref(),
-        judge: &verifier,
+        judge: &judge,
         shape: PipelineShape {
             generators: if simulation {
                 2

@@ -199,6 +199,7 @@ pub fn execute(args: &Args) -> anyhow::Result<IterationSummary> {
     let task_count = selected.len();
     selected.clear();
 
+    let judge = crate::iterate::pipeline::CachedJudge::new(&verifier);
     let cancel = cancel_flag();
     let counters = Counters::default();
     let progress = Progress::new(task_count, "iteration");
@@ -222,7 +223,7 @@ pub fn execute(args: &Args) -> anyhow::Result<IterationSummary> {
     let stop = pipeline::run(
         jobs,
         backend.as_ref(),
-        &verifier,
+        &judge,
         shape,
         cancel,
         &counters,

@@ -44,7 +44,7 @@ pub struct Args {
     /// Print the full record (single) or summary (batch) as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Seconds a candidate may run (default: 1 fast, 5 pytest).
+    /// Seconds a candidate may run (default: 0.5 fast, 5 pytest).
     #[arg(long)]
     pub timeout: Option<f64>,
     /// Warm workers (0 = one per core).

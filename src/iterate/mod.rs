@@ -83,8 +83,8 @@ impl MemoryUse {
     };
 }
 
-/// The share of a task's content words a remembered item must share to be retrieved.
-pub const MIN_SIMILARITY: f64 = 0.7;
+/// The word similarity (Jaccard) a remembered item needs with a task to be retrieved.
+pub const MIN_SIMILARITY: f64 = 0.5;
 
 /// Builds the prompt of every task from a snapshot of memory taken now, so an iteration's
 /// candidates do not depend on the order in which concurrent tasks finish.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::backend::{Backend, Candidate, GenerationRequest};
 use crate::store::episodes::Attempt;
 use crate::tasks::Task;
-use crate::verify::Verdict;
+use crate::verify::{Verdict, VerdictKind};
 
 /// Something that judges a candidate against a task's hidden tests.
 pub trait Judge: Sync {
@@ -22,6 +22,60 @@ pub trait Judge: Sync {
 impl Judge for crate::verify::Verifier {
     fn judge(&self, task: &Task, code: &str) -> Verdict {
         self.verify(task, code)
+    }
+}
+
+/// Remembers verdicts within one command, so a candidate that comes back verbatim (several
+/// samples of one task, or the same answer under several eval conditions) runs once. The key
+/// holds the task's tests, the code and the verifier's mode; only deterministic outcomes
+/// (pass, fail, error) are kept, never a timeout, crash or infra verdict.
+pub struct CachedJudge<'a> {
+    inner: &'a crate::verify::Verifier,
+    seen: Mutex<HashMap<[u8; 32], Verdict>>,
+}
+
+impl<'a> CachedJudge<'a> {
+    pub fn new(inner: &'a crate::verify::Verifier) -> Self {
+        CachedJudge {
+            inner,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn key(&self, task: &Task, code: &str) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [
+            self.inner.mode().as_str(),
+            &task.task_id,
+            &task.reference_tests,
+            &task.assert_tests.join("\n"),
+            code,
+        ] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        h.finalize().into()
+    }
+}
+
+impl Judge for CachedJudge<'_> {
+    fn judge(&self, task: &Task, code: &str) -> Verdict {
+        let key = self.key(task, code);
+        if let Some(v) = self.seen.lock().expect("cache lock").get(&key) {
+            return v.clone();
+        }
+        let verdict = self.inner.verify(task, code);
+        if matches!(
+            verdict.verdict,
+            VerdictKind::Pass | VerdictKind::Fail | VerdictKind::Error
+        ) {
+            self.seen
+                .lock()
+                .expect("cache lock")
+                .insert(key, verdict.clone());
+        }
+        verdict
     }
 }
 

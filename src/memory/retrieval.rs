@@ -9,6 +9,7 @@ use rusqlite::params;
 use super::{Retrieved, RetrievedEpisode, RetrievedProcedure, RetrievedRule};
 use crate::prompt::description;
 use crate::store::Store;
+use crate::store::knowledge::KnowledgeKind;
 use crate::tasks::Task;
 
 /// How memory is looked up; a switch so retrieval strategies can be compared.
@@ -40,13 +41,17 @@ pub fn content_words(text: &str) -> HashSet<String> {
         .collect()
 }
 
-/// The share of the query's content words that a candidate text also has.
-pub fn coverage(query: &HashSet<String>, text: &str) -> f64 {
-    if query.is_empty() {
-        return 0.0;
-    }
+/// Jaccard similarity of the content words of a query and a candidate text. Symmetric on
+/// purpose: a one-word task ("Return x plus 3.") is covered by any long text that says "plus".
+pub fn similarity(query: &HashSet<String>, text: &str) -> f64 {
     let words = content_words(text);
-    query.iter().filter(|w| words.contains(*w)).count() as f64 / query.len() as f64
+    let shared = query.iter().filter(|w| words.contains(*w)).count();
+    let union = query.len() + words.len() - shared;
+    if union == 0 {
+        0.0
+    } else {
+        shared as f64 / union as f64
+    }
 }
 
 /// The FTS5 query for free text: distinct tokens, each quoted, joined with OR. `None` when no
@@ -80,9 +85,10 @@ pub struct Retriever {
     pub top_episodes: usize,
     pub top_procedures: usize,
     pub top_rules: usize,
-    /// Episodes and procedures must share at least this share of the task description's
-    /// content words: bm25 ranks, but an OR query always finds something, and remembered code
-    /// of another kind of task misleads a model more than no memory at all.
+    /// Episodes and procedures need at least this Jaccard similarity of content words with the
+    /// task description: bm25 ranks, but an OR query always finds something, and remembered
+    /// code of another kind of task misleads a model more than no memory at all. On the bundled
+    /// families, 0.5 keeps 99% of same-family pairs and no cross-family pair.
     pub min_similarity: f64,
 }
 
@@ -140,7 +146,7 @@ impl Retriever {
         for row in rows {
             let row = row?;
             if self.excluded.contains(&row.task_id)
-                || coverage(words, description(&row.prompt)) < self.min_similarity
+                || similarity(words, description(&row.prompt)) < self.min_similarity
                 || !seen_tasks.insert(row.task_id.clone())
                 || !seen_code.insert(row.code.trim().to_string())
             {
@@ -172,82 +178,97 @@ impl Retriever {
         Ok(false)
     }
 
-    fn procedures(
+    /// Active rules or procedures for the query, best first, without those derived from a
+    /// held-out task; `keep` filters on the title (a rule's text, a procedure's pattern).
+    fn knowledge(
         &self,
         store: &Store,
         query: Option<&str>,
-        words: &HashSet<String>,
-    ) -> anyhow::Result<Vec<RetrievedProcedure>> {
-        let sql = match (self.strategy, query) {
-            (Strategy::Bm25, Some(_)) => {
-                "SELECT p.id, p.pattern, p.recipe_text, bm25(procedures_fts, 1.0, 0.2) AS score
-                 FROM procedures_fts JOIN procedures p ON p.id = procedures_fts.rowid
-                 WHERE procedures_fts MATCH ?1 AND p.status = 'active' ORDER BY score ASC, p.id ASC LIMIT ?2"
-            }
-            (Strategy::Bm25, None) => return Ok(Vec::new()),
-            (Strategy::Recent, _) => {
-                "SELECT id, pattern, recipe_text, 0.0 FROM procedures WHERE (?1 IS NOT NULL OR 1) AND status = 'active'
-                 ORDER BY id DESC LIMIT ?2"
-            }
+        kind: KnowledgeKind,
+        top: usize,
+        keep: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<Vec<(i64, String, String, f64)>> {
+        let (table, fts, title, body, weights, sources, column) = match kind {
+            KnowledgeKind::Procedure => (
+                "procedures",
+                "procedures_fts",
+                "pattern",
+                "recipe_text",
+                "1.0, 0.2",
+                "procedure_sources",
+                "procedure_id",
+            ),
+            KnowledgeKind::Rule => (
+                "semantic_rules",
+                "rules_fts",
+                "rule_text",
+                "''",
+                "1.0",
+                "rule_sources",
+                "rule_id",
+            ),
         };
-        let mut stmt = store.conn().prepare_cached(sql)?;
-        let rows: Vec<RetrievedProcedure> = stmt
+        let sql = match (self.strategy, query) {
+            (Strategy::Bm25, Some(_)) => format!(
+                "SELECT k.id, k.{title}, {body_k}, bm25({fts}, {weights}) AS score
+                 FROM {fts} JOIN {table} k ON k.id = {fts}.rowid
+                 WHERE {fts} MATCH ?1 AND k.status = 'active' ORDER BY score ASC, k.id ASC LIMIT ?2",
+                body_k = if body == "''" { body.to_string() } else { format!("k.{body}") }
+            ),
+            (Strategy::Bm25, None) => return Ok(Vec::new()),
+            (Strategy::Recent, _) => format!(
+                "SELECT id, {title}, {body}, 0.0 FROM {table} WHERE (?1 IS NOT NULL OR 1) AND status = 'active'
+                 ORDER BY id DESC LIMIT ?2"
+            ),
+        };
+        let mut stmt = store.conn().prepare_cached(&sql)?;
+        let rows: Vec<(i64, String, String, f64)> = stmt
             .query_map(params![query.unwrap_or(""), OVERFETCH as i64], |r| {
-                Ok(RetrievedProcedure {
-                    id: r.get(0)?,
-                    pattern: r.get(1)?,
-                    recipe: r.get(2)?,
-                    score: r.get(3)?,
-                })
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?
             .collect::<Result<_, _>>()?;
         let mut picked = Vec::new();
         for row in rows {
-            if coverage(words, &row.pattern) >= self.min_similarity
-                && !self.tainted(store, "procedure_sources", "procedure_id", row.id)?
-            {
+            if keep(&row.1) && !self.tainted(store, sources, column, row.0)? {
                 picked.push(row);
             }
-            if picked.len() == self.top_procedures {
+            if picked.len() == top {
                 break;
             }
         }
         Ok(picked)
     }
 
+    fn procedures(
+        &self,
+        store: &Store,
+        query: Option<&str>,
+        words: &HashSet<String>,
+    ) -> anyhow::Result<Vec<RetrievedProcedure>> {
+        let rows = self.knowledge(
+            store,
+            query,
+            KnowledgeKind::Procedure,
+            self.top_procedures,
+            |pattern| similarity(words, pattern) >= self.min_similarity,
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, pattern, recipe, score)| RetrievedProcedure {
+                id,
+                pattern,
+                recipe,
+                score,
+            })
+            .collect())
+    }
+
     fn rules(&self, store: &Store, query: Option<&str>) -> anyhow::Result<Vec<RetrievedRule>> {
-        let sql = match (self.strategy, query) {
-            (Strategy::Bm25, Some(_)) => {
-                "SELECT r.id, r.rule_text, bm25(rules_fts) AS score
-                 FROM rules_fts JOIN semantic_rules r ON r.id = rules_fts.rowid
-                 WHERE rules_fts MATCH ?1 AND r.status = 'active' ORDER BY score ASC, r.id ASC LIMIT ?2"
-            }
-            (Strategy::Bm25, None) => return Ok(Vec::new()),
-            (Strategy::Recent, _) => {
-                "SELECT id, rule_text, 0.0 FROM semantic_rules WHERE (?1 IS NOT NULL OR 1) AND status = 'active'
-                 ORDER BY id DESC LIMIT ?2"
-            }
-        };
-        let mut stmt = store.conn().prepare_cached(sql)?;
-        let rows: Vec<RetrievedRule> = stmt
-            .query_map(params![query.unwrap_or(""), OVERFETCH as i64], |r| {
-                Ok(RetrievedRule {
-                    id: r.get(0)?,
-                    text: r.get(1)?,
-                    score: r.get(2)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut picked = Vec::new();
-        for row in rows {
-            if !self.tainted(store, "rule_sources", "rule_id", row.id)? {
-                picked.push(row);
-            }
-            if picked.len() == self.top_rules {
-                break;
-            }
-        }
-        Ok(picked)
+        let rows = self.knowledge(store, query, KnowledgeKind::Rule, self.top_rules, |_| true)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, text, _, score)| RetrievedRule { id, text, score })
+            .collect())
     }
 }
 
@@ -286,5 +307,187 @@ mod tests {
                     .unwrap();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod retrieval_tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::backend::Candidate;
+    use crate::store::episodes::{Attempt, Pool};
+    use crate::store::knowledge::{KnowledgeKind, NewKnowledge};
+    use crate::store::runs::{NewRun, RunKind};
+    use crate::verify::{Verdict, VerdictKind};
+
+    fn task(id: &str, prompt: &str) -> Task {
+        Task {
+            task_id: id.into(),
+            prompt: prompt.into(),
+            function_name: "f".into(),
+            signature: "(values)".into(),
+            reference_tests: "def test_a(): pass".into(),
+            assert_tests: vec![],
+            family: None,
+            category: None,
+            difficulty: None,
+            tags: vec![],
+        }
+    }
+
+    fn store_with(episodes: &[(&str, &str, &str)]) -> Store {
+        let mut store = Store::in_memory().unwrap();
+        let run = store
+            .start_run(&NewRun {
+                kind: RunKind::Iteration,
+                backend: "mock".into(),
+                model: "m".into(),
+                simulation: true,
+                seed: 0,
+                mode: None,
+                prompt_version: None,
+                tasks_source: None,
+                config: serde_json::json!({}),
+            })
+            .unwrap();
+        for (id, prompt, code) in episodes {
+            let attempt = Attempt {
+                sample_index: 0,
+                candidate: Candidate {
+                    code: (*code).into(),
+                    ..Candidate::default()
+                },
+                verdict: Verdict {
+                    verdict: VerdictKind::Pass,
+                    tests_run: 1,
+                    tests_passed: 1,
+                    first_failure: None,
+                    log: String::new(),
+                    duration_ms: 1.0,
+                },
+            };
+            store
+                .record_task(run, &task(id, prompt), Pool::Train, "memory", &[attempt])
+                .unwrap();
+        }
+        store
+    }
+
+    fn retriever(excluded: &[&str]) -> Retriever {
+        Retriever {
+            strategy: Strategy::Bm25,
+            excluded: excluded
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<HashSet<_>>(),
+            top_episodes: 2,
+            top_procedures: 2,
+            top_rules: 2,
+            min_similarity: 0.5,
+        }
+    }
+
+    const ROTATE: &str =
+        "Return a new list with the elements of values rotated left by a shift of 3.";
+
+    #[test]
+    fn finds_siblings_not_strangers_and_never_held_out_tasks() {
+        let store = store_with(&[
+            (
+                "rot-2",
+                "Return a new list with the elements of values rotated left by a shift of 2.",
+                "def f(values):\n    return values[2:] + values[:2]",
+            ),
+            (
+                "rot-5",
+                "Return a new list with the elements of values rotated left by a shift of 5.",
+                "def f(values):\n    return values[5:] + values[:5]",
+            ),
+            (
+                "sum-8",
+                "Return the sum of the integers in values that are strictly greater than 8.",
+                "def f(values):\n    return sum(v for v in values if v > 8)",
+            ),
+        ]);
+        let got = retriever(&[])
+            .retrieve(&store, &task("rot-3", ROTATE))
+            .unwrap();
+        let ids: Vec<&str> = got.episodes.iter().map(|e| e.task_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["rot-2", "rot-5"],
+            "siblings, ranked deterministically"
+        );
+        let got = retriever(&["rot-2"])
+            .retrieve(&store, &task("rot-3", ROTATE))
+            .unwrap();
+        assert_eq!(
+            got.episodes
+                .iter()
+                .map(|e| e.task_id.as_str())
+                .collect::<Vec<_>>(),
+            ["rot-5"]
+        );
+        let got = retriever(&[])
+            .retrieve(&store, &task("x", "Return x plus 3."))
+            .unwrap();
+        assert!(
+            got.episodes.is_empty(),
+            "an unrelated task gets no memory: {got:?}"
+        );
+    }
+
+    #[test]
+    fn rules_and_procedures_are_retrieved_and_tainted_ones_are_not() {
+        let mut store = store_with(&[
+            (
+                "rot-2",
+                "Return a new list with the elements of values rotated left by a shift of 2.",
+                "def f(values):\n    return values[2:] + values[:2]",
+            ),
+            (
+                "rot-5",
+                "Return a new list with the elements of values rotated left by a shift of 5.",
+                "def f(values):\n    return values[5:] + values[:5]",
+            ),
+        ]);
+        let ids: Vec<i64> = store.episodes().unwrap().iter().map(|e| e.id).collect();
+        for (kind, title, body) in [
+            (
+                KnowledgeKind::Procedure,
+                "Return a new list with the elements of <P0> rotated left by a shift of <N>.",
+                "```python\ndef <<name>>(<<p0>>):\n    return <<p0>>[<<L0>>:] + <<p0>>[:<<L0>>]\n```",
+            ),
+            (
+                KnowledgeKind::Rule,
+                "Tasks like \"rotated left by a shift\" return a list; all verified solutions use slicing.",
+                "",
+            ),
+        ] {
+            store
+                .add_knowledge(&NewKnowledge {
+                    kind,
+                    title: title.into(),
+                    body: body.into(),
+                    family: None,
+                    episode_ids: ids.clone(),
+                    evidence_count: 2,
+                    origin: "offline".into(),
+                    run_id: None,
+                    validation: None,
+                })
+                .unwrap();
+        }
+        let got = retriever(&[])
+            .retrieve(&store, &task("rot-3", ROTATE))
+            .unwrap();
+        assert_eq!(got.procedures.len(), 1, "{got:?}");
+        assert_eq!(got.rules.len(), 1, "{got:?}");
+        // Knowledge derived from a task that is now held out is not retrieved.
+        let got = retriever(&["rot-5"])
+            .retrieve(&store, &task("rot-3", ROTATE))
+            .unwrap();
+        assert!(got.procedures.is_empty() && got.rules.is_empty(), "{got:?}");
     }
 }

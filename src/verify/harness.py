@@ -214,10 +214,12 @@ def join_pids_cgroup():
     parent = os.path.join(base + current.rstrip("/"), "rslm-verify")
     path = os.path.join(parent, "worker-%d" % os.getpid())
     for stale in os.listdir(parent) if os.path.isdir(parent) else []:
-        try:
-            os.rmdir(os.path.join(parent, stale))  # only empty groups of dead workers go
-        except OSError:
-            pass
+        owner = stale[len("worker-"):]
+        if owner.isdigit() and not os.path.exists("/proc/" + owner):
+            try:
+                os.rmdir(os.path.join(parent, stale))  # empty groups of dead workers only
+            except OSError:
+                pass
     try:
         os.makedirs(path, exist_ok=True)
         with open(os.path.join(path, "pids.max"), "w") as f:

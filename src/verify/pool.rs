@@ -5,10 +5,14 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
+use super::Isolation;
 use super::worker::{Launch, Ready, Worker};
 
 pub(super) struct Pool {
     launch: Launch,
+    /// The isolation the first worker reported; a later worker with less is refused, so
+    /// `Verifier::isolation` holds for every candidate.
+    expected: Mutex<Option<Isolation>>,
     capacity: usize,
     state: Mutex<State>,
     available: Condvar,
@@ -24,6 +28,7 @@ impl Pool {
     pub fn new(launch: Launch, capacity: usize) -> Pool {
         Pool {
             launch,
+            expected: Mutex::new(None),
             capacity: capacity.max(1),
             state: Mutex::new(State {
                 idle: Vec::new(),
@@ -79,7 +84,33 @@ impl Pool {
 
     fn spawn(&self) -> anyhow::Result<(Worker, Ready)> {
         let index = self.spawned.fetch_add(1, Ordering::Relaxed);
-        Worker::spawn(&self.launch, index)
+        let (worker, ready) = Worker::spawn(&self.launch, index)?;
+        if !ready.ready {
+            return Ok((worker, ready));
+        }
+        let Some(mut got) = ready.isolation.clone() else {
+            worker.kill();
+            anyhow::bail!("the worker did not report its isolation");
+        };
+        got.pids_cgroup = None; // per worker by design
+        let mismatch = {
+            let mut expected = self.expected.lock().unwrap_or_else(|e| e.into_inner());
+            match &*expected {
+                None => {
+                    *expected = Some(got);
+                    None
+                }
+                Some(want) if *want == got => None,
+                Some(want) => Some(format!(
+                    "a new worker has other isolation ({got}) than reported ({want})"
+                )),
+            }
+        };
+        if let Some(why) = mismatch {
+            worker.kill();
+            anyhow::bail!(why);
+        }
+        Ok((worker, ready))
     }
 
     fn add(&self, worker: Worker) {

@@ -6,28 +6,6 @@ use super::{Case, Category, Family, Rng, TaskSpec, decode};
 use crate::tasks::Difficulty;
 use crate::tasks::pyvalue::PyValue;
 
-/// Implements `Family` for a unit struct with inherent `RADICES` and `spec(index)` (the same
-/// macro as in `collections.rs`; macros do not cross sibling files without `#[macro_use]`).
-/// Defined before `mod graphs` so that module sees it too.
-macro_rules! family {
-    ($ty:ident, $name:literal, $category:ident) => {
-        impl Family for $ty {
-            fn name(&self) -> &'static str {
-                $name
-            }
-            fn category(&self) -> Category {
-                Category::$category
-            }
-            fn variants(&self) -> usize {
-                product(Self::RADICES)
-            }
-            fn build(&self, index: usize) -> TaskSpec {
-                self.spec(index)
-            }
-        }
-    };
-}
-
 #[path = "algorithms_graphs.rs"]
 mod graphs;
 

@@ -46,27 +46,6 @@ pub(super) const fn product(radices: &[usize]) -> usize {
     total
 }
 
-/// Implements `Family` for a unit struct with an inherent `RADICES` (the mixed radices its
-/// variants enumerate) and `spec(index)`, so each family only writes what is specific to it.
-macro_rules! family {
-    ($ty:ident, $name:literal, $category:ident) => {
-        impl Family for $ty {
-            fn name(&self) -> &'static str {
-                $name
-            }
-            fn category(&self) -> Category {
-                Category::$category
-            }
-            fn variants(&self) -> usize {
-                product(Self::RADICES)
-            }
-            fn build(&self, index: usize) -> TaskSpec {
-                self.spec(index)
-            }
-        }
-    };
-}
-
 /// A task under construction; `finish` turns it into a `TaskSpec`.
 pub(super) struct Draft {
     /// The Python function's name.

@@ -19,27 +19,6 @@ pub(super) static FAMILIES: &[&dyn Family] = &[
 /// Names an integer parameter may take.
 const NUMBER_NAMES: &[&str] = &["n", "number"];
 
-/// Implements `Family` for a unit struct with inherent `RADICES` and `spec(index)` (the same
-/// macro as in `collections.rs`; macros do not cross sibling files without `#[macro_use]`).
-macro_rules! family {
-    ($ty:ident, $name:literal, $category:ident) => {
-        impl Family for $ty {
-            fn name(&self) -> &'static str {
-                $name
-            }
-            fn category(&self) -> Category {
-                Category::$category
-            }
-            fn variants(&self) -> usize {
-                product(Self::RADICES)
-            }
-            fn build(&self, index: usize) -> TaskSpec {
-                self.spec(index)
-            }
-        }
-    };
-}
-
 /// A one-integer-argument case.
 fn int_case(n: i64, expected: impl Into<PyValue>) -> Case {
     Case::new(vec![PyValue::Int(n)], expected)

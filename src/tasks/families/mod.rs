@@ -3,6 +3,28 @@
 //! plus a Python reference solution that only the test suite ever runs, to prove the family's
 //! tests are right. The reference solution is never written into a task file or a prompt.
 
+/// Implements `Family` for a unit struct with an inherent `RADICES` (the mixed radices its
+/// variants enumerate) and `spec(index)`, so each family only writes what is specific to it.
+/// Defined before the modules below so that all of them can use it.
+macro_rules! family {
+    ($ty:ident, $name:literal, $category:ident) => {
+        impl Family for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn category(&self) -> Category {
+                Category::$category
+            }
+            fn variants(&self) -> usize {
+                product(Self::RADICES)
+            }
+            fn build(&self, index: usize) -> TaskSpec {
+                self.spec(index)
+            }
+        }
+    };
+}
+
 mod algorithms;
 mod classic;
 mod collections;
