@@ -176,7 +176,11 @@ impl Backend for MockBackend {
         // The random stream depends on the task, not on the memory block: with and without memory
         // the simulator draws the same numbers (common random numbers), so a paired comparison
         // of conditions shows what the memory changed, not sampling noise.
-        let task_part = request.user.split(MEMORY_HEADER).next().unwrap_or(&request.user);
+        let task_part = request
+            .user
+            .split(MEMORY_HEADER)
+            .next()
+            .unwrap_or(&request.user);
         let base = request.seed ^ prompt_hash(task_part);
         Ok((0..request.n)
             .map(|i| {

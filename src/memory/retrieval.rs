@@ -46,7 +46,11 @@ pub fn similarity(query: &HashSet<String>, text: &str) -> f64 {
     let words = content_words(text);
     let shared = query.iter().filter(|w| words.contains(*w)).count();
     let union = query.len() + words.len() - shared;
-    if union == 0 { 0.0 } else { shared as f64 / union as f64 }
+    if union == 0 {
+        0.0
+    } else {
+        shared as f64 / union as f64
+    }
 }
 
 /// The FTS5 query for free text: distinct tokens, each quoted, joined with OR. `None` when no
