@@ -127,6 +127,30 @@ fn prose_around_code_is_cut() {
 }
 
 #[test]
+fn a_reply_cut_by_the_token_limit_loses_its_unfinished_tail() {
+    let chat = |text: &str, finish: &str| Reply::Raw {
+        status: 200,
+        content_type: "application/json".into(),
+        body: serde_json::json!({
+            "choices": [{"index": 0, "finish_reason": finish,
+                         "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 7}
+        })
+        .to_string(),
+    };
+    let cut = format!("{SOLUTION}\n\nprint(add(1, [5, 5, 5,");
+    let server = FakeOpenAi::builder().start();
+    server.push_all([chat(&cut, "length"), chat(&cut, "stop")]);
+    let backend = backend(&server);
+    let c = &backend.generate(&request(1)).unwrap()[0];
+    assert_eq!(c.code, SOLUTION);
+    assert_eq!(c.raw, cut);
+    // A reply that stopped by itself is taken as written.
+    let c = &backend.generate(&request(1)).unwrap()[0];
+    assert_eq!(c.code, cut);
+}
+
+#[test]
 fn prose_without_code_is_a_failed_candidate() {
     let server = FakeOpenAi::builder()
         .default_reply(Reply::text("I cannot write that function."))

@@ -9,14 +9,17 @@
 //!    drops everything before it (chat templates that put `<think>` into the prompt).
 //! 2. Fenced blocks (```` ``` ```` or `~~~`, tagged `python`/`py`/`python3` or bare) are
 //!    collected; a fence left open by a truncated reply runs to the end.
-//! 3. The largest block that defines `def function_name(` wins; otherwise the largest
-//!    Python-looking block.
+//! 3. The largest block that defines `def function_name(` wins; then the text outside fences
+//!    when it defines the function (a bare solution followed by a fenced usage example); then
+//!    the largest Python-looking block.
 //! 4. Without a usable block, the text outside fences is taken when it looks like Python (it
 //!    starts with `def`/`import`/`from`/`class`, or defines the function), with leading prose
-//!    cut before the first top-level statement and trailing prose cut after the code.
+//!    cut before the first top-level statement and trailing prose cut after the code. A label
+//!    line such as `Example:` or `Output:` counts as prose.
 //!
 //! Anything else is prose without code: `None`. Extraction never judges correctness; the
-//! verifier does.
+//! verifier does. A reply cut off by the token limit is the one case where the caller knows
+//! more than the text: `drop_unfinished_tail` then removes the statement the cut left unfinished.
 
 /// The Python code in a model reply, or `None` when the reply holds none.
 pub fn extract_code(text: &str, function_name: &str) -> Option<String> {
@@ -30,6 +33,12 @@ pub fn extract_code(text: &str, function_name: &str) -> Option<String> {
         .max_by_key(|b| b.code.len());
     if let Some(block) = defining {
         return Some(block.code.clone());
+    }
+    if defines(&outside, function_name) {
+        if let Some(code) = raw_code(&outside, function_name).filter(|c| defines(c, function_name))
+        {
+            return Some(code);
+        }
     }
     let pythonic = blocks
         .iter()
@@ -234,8 +243,15 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// A line of prose: two words in a row at its start ("This function ...", "Here's how"), which
-/// at statement level is a syntax error in Python unless the first word is a keyword.
+/// at statement level is a syntax error in Python unless the first word is a keyword, or a
+/// label alone on its line ("Example:", "Output:"), which is one too.
 fn is_prose(line: &str) -> bool {
+    if let Some(label) = line.trim().strip_suffix(':') {
+        if !label.is_empty() && label.chars().all(char::is_alphabetic) && !KEYWORDS.contains(&label)
+        {
+            return true;
+        }
+    }
     let mut words = line.split_whitespace();
     let (Some(first), Some(second)) = (words.next(), words.next()) else {
         return false;
@@ -283,6 +299,51 @@ fn raw_code(text: &str, function_name: &str) -> Option<String> {
     }
     let code = dedent(&lines[start..end]);
     (!code.is_empty()).then_some(code)
+}
+
+/// Removes the last top-level statement of code that a reply cut off by the token limit left
+/// unfinished (a repeated definition, a usage line), so an earlier complete solution is judged
+/// on its own. Only when the code runs to the very end of the reply (`raw`): code followed by a
+/// closing fence or prose was not cut. Nothing is removed unless what remains still defines the
+/// requested function: a solution cut inside its only definition fails or passes on its merits.
+pub fn drop_unfinished_tail(code: &str, raw: &str, function_name: &str) -> String {
+    let code_end = code.trim_end();
+    if code_end.is_empty() || !raw.replace("\r\n", "\n").trim_end().ends_with(code_end) {
+        return code.to_string();
+    }
+    let lines: Vec<&str> = code_end.lines().collect();
+    let mut start = None;
+    let mut in_string: Option<&str> = None;
+    for (i, line) in lines.iter().enumerate() {
+        let top_level = !line.trim().is_empty()
+            && !line.starts_with([' ', '\t', ')', ']', '}', '#'])
+            && in_string.is_none();
+        if top_level && i > 0 {
+            start = Some(i);
+        }
+        for quote in ["\"\"\"", "'''"] {
+            if line.matches(quote).count() % 2 == 1 {
+                in_string = match in_string {
+                    None => Some(quote),
+                    Some(open) if open == quote => None,
+                    other => other,
+                };
+            }
+        }
+    }
+    let Some(mut start) = start else {
+        return code.to_string();
+    };
+    // A decorated definition starts at its decorators.
+    while start > 0 && lines[start - 1].starts_with('@') {
+        start -= 1;
+    }
+    let kept = lines[..start].join("\n");
+    if defines(&kept, function_name) {
+        kept.trim_end().to_string()
+    } else {
+        code.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -473,6 +534,61 @@ mod tests {
         ] {
             assert_eq!(extract_code(text, "add"), None, "{text:?}");
         }
+    }
+
+    #[test]
+    fn bare_solution_beats_a_fenced_usage_example() {
+        let text = format!("{SOLUTION}\n\nExample usage:\n```python\nprint(add(1, 2)) == 3\n```\n");
+        assert_eq!(extract_code(&text, "add").as_deref(), Some(SOLUTION));
+        // Without a definition outside, the fenced block is still taken.
+        let text = "Call it so:\n```python\nprint(add(1, 2))\n```";
+        assert_eq!(
+            extract_code(text, "add").as_deref(),
+            Some("print(add(1, 2))")
+        );
+    }
+
+    #[test]
+    fn label_lines_end_raw_code() {
+        let text = format!("{SOLUTION}\n\nExample:\n{SOLUTION}\n\nOutput:\n3");
+        assert_eq!(extract_code(&text, "add").as_deref(), Some(SOLUTION));
+        // Keywords with a colon are code.
+        let text = "def add(a, b):\n    return a + b\ntry:\n    add(1, 2)\nfinally:\n    pass";
+        assert_eq!(extract_code(text, "add").as_deref(), Some(text));
+    }
+
+    #[test]
+    fn unfinished_tail_of_a_cut_reply_is_dropped() {
+        let raw = format!(
+            "{SOLUTION}\n\ndef add(a, b):\n    return a + b\n\ndef add_more(a, b):\n    return ["
+        );
+        let code = extract_code(&raw, "add").unwrap();
+        let expected = format!("{SOLUTION}\n\ndef add(a, b):\n    return a + b");
+        assert_eq!(drop_unfinished_tail(&code, &raw, "add"), expected);
+        let raw = format!("{SOLUTION}\n\nprint(add(1, [5, 5, 5,");
+        assert_eq!(drop_unfinished_tail(&raw, &raw, "add"), SOLUTION);
+        let raw =
+            "import math\n\n@cache\ndef add(a, b):\n    return a + b\n\n@cache\ndef g(".to_string();
+        assert_eq!(
+            drop_unfinished_tail(&raw, &raw, "add"),
+            "import math\n\n@cache\ndef add(a, b):\n    return a + b"
+        );
+    }
+
+    #[test]
+    fn unfinished_tail_keeps_what_it_cannot_judge() {
+        // The only definition of the function is what was cut: kept.
+        let raw = "import math\n\ndef add(a, b):\n    return a +";
+        assert_eq!(drop_unfinished_tail(raw, raw, "add"), raw);
+        // A closed fence or prose after the code: the code was not cut.
+        let raw = format!("```python\n{SOLUTION}\n\nprint(add(1, 2))\n```\nThis adds the");
+        let code = extract_code(&raw, "add").unwrap();
+        assert_eq!(drop_unfinished_tail(&code, &raw, "add"), code);
+        // One statement only.
+        assert_eq!(drop_unfinished_tail(SOLUTION, SOLUTION, "add"), SOLUTION);
+        // Column-0 lines inside a docstring are not statements.
+        let raw = "def add(a, b):\n    \"\"\"\nAdd them.\n    \"\"\"\n    return a + b";
+        assert_eq!(drop_unfinished_tail(raw, raw, "add"), raw);
     }
 
     #[test]

@@ -29,7 +29,7 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::extract::extract_code;
+use super::extract::{drop_unfinished_tail, extract_code};
 use super::{AdapterRef, Backend, Candidate, GenerationRequest};
 
 /// First retry delay; doubles per attempt up to `BACKOFF_CAP`, with jitter.
@@ -534,7 +534,10 @@ impl Inner {
             .enumerate()
             .map(|(i, choice)| {
                 let raw = choice.text();
-                let code = extract_code(&raw, &request.function_name);
+                let mut code = extract_code(&raw, &request.function_name);
+                if choice.finish_reason.as_deref() == Some("length") {
+                    code = code.map(|c| drop_unfinished_tail(&c, &raw, &request.function_name));
+                }
                 let error = match &code {
                     Some(_) => None,
                     None if raw.trim().is_empty() => Some(format!(
