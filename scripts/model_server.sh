@@ -369,4 +369,4 @@ main() {
   esac
 }
 
-main "$@"
+main "$@"; exit $?  # one line: bash reads no further if this file changes meanwhile
