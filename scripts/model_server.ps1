@@ -119,7 +119,7 @@ function Stop-Server {
 
 function Start-Server {
     New-Item -ItemType Directory -Force -Path $Run, $Models | Out-Null
-    if ($Threads -le 0) { $Threads = [Environment]::ProcessorCount }
+    if ($Threads -le 0) { $Threads = [Math]::Max(1, [Environment]::ProcessorCount - 1) }
     $loraArgs = @()
     foreach ($f in $Lora) {
         if (-not (Test-Path $f -PathType Leaf)) { Fail "LoRA adapter not found: $f" }

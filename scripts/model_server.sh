@@ -181,7 +181,13 @@ cmd_start() {
       *) die "unknown option for start: $1" ;;
     esac
   done
-  [[ -z "$threads" ]] && threads="$(nproc 2>/dev/null || echo 2)"
+  # One core fewer than the machine has (at least 1): measured on 2 shared cores, 1 thread kept
+  # 50-111 tok/s while other work ran, 2 threads fell to 40 (4-7 with OpenMP spinning); 2 threads
+  # win only on an idle machine (about 140). See docs/model-server.md.
+  if [[ -z "$threads" ]]; then
+    threads="$(nproc 2>/dev/null || echo 2)"
+    (( threads > 1 )) && threads=$((threads - 1))
+  fi
   local v
   for v in "$port" "$threads" "$parallel" "$ctx" "$timeout"; do
     [[ "$v" =~ ^[0-9]+$ ]] || die "not a number: $v"
@@ -363,4 +369,4 @@ main() {
   esac
 }
 
-main "$@"
+main "$@"; exit $?  # one line: bash reads no further if this file changes meanwhile
