@@ -146,7 +146,7 @@ impl ConditionRun<'_> {
             if condition.uses_adapter() {
                 adapter
             } else {
-                None
+                adapter.and_then(base_model_request)
             },
         )?;
         let counters = Counters::default();
@@ -197,6 +197,17 @@ impl ConditionRun<'_> {
     }
 }
 
+/// How a condition without the adapter asks for the base model while an adapter is loaded.
+/// llama.cpp reuses a prompt cache computed under the previous request's adapter when a request
+/// carries no `lora` field (measured: it returns garbage), so the base model is requested
+/// explicitly as the adapter at scale 0. vLLM serves the base model under its own name.
+fn base_model_request(adapter: AdapterRef) -> Option<AdapterRef> {
+    match adapter {
+        AdapterRef::LlamaCppId { id, .. } => Some(AdapterRef::LlamaCppId { id, scale: 0.0 }),
+        AdapterRef::ModelName(_) => None,
+    }
+}
+
 /// Re-verifies stored episodes now: every one must still pass (memory precision).
 pub fn memory_precision(
     store: &Store,
@@ -230,4 +241,38 @@ pub fn memory_precision(
         }
     });
     Ok((episodes.len(), passing.into_inner()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_without_the_adapter_ask_llama_cpp_for_scale_zero() {
+        assert_eq!(
+            base_model_request(AdapterRef::LlamaCppId { id: 2, scale: 1.0 }),
+            Some(AdapterRef::LlamaCppId { id: 2, scale: 0.0 })
+        );
+        assert_eq!(
+            base_model_request(AdapterRef::ModelName("lora-1".into())),
+            None
+        );
+    }
+
+    #[test]
+    fn all_depends_on_the_backend_and_unknown_names_are_refused() {
+        assert_eq!(
+            Condition::parse_list("all", true).unwrap()[2],
+            Condition::Semantic
+        );
+        assert_eq!(
+            Condition::parse_list("all", false).unwrap()[2],
+            Condition::Learning
+        );
+        assert!(
+            Condition::parse_list("baseline,magic", true)
+                .unwrap_err()
+                .contains("magic")
+        );
+    }
 }
