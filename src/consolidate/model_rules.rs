@@ -61,14 +61,14 @@ pub fn well_formed(reply: &str) -> Result<String, String> {
         None if reply.contains("<think>") => return Err("the reply is unfinished reasoning".into()),
         None => reply,
     };
+    // Small models open with a preamble that announces the answer ("Here's a sentence that
+    // could help:"); the rule is the paragraph after it.
     let first = text
         .trim()
         .split("\n\n")
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .find(|p| !p.is_empty() && !p.ends_with(':'))
+        .unwrap_or_default();
     let first = first
         .trim_matches(|c: char| c == '"' || c == '*' || c == '-' || c.is_whitespace())
         .to_string();
@@ -84,6 +84,15 @@ pub fn well_formed(reply: &str) -> Result<String, String> {
     }
     if !first.chars().any(char::is_alphabetic) {
         return Err("the reply has no words".into());
+    }
+    // A decoding loop ("Your ENTIRE ENTIRE ENTIRE ...") is no insight.
+    let distinct: std::collections::HashSet<String> =
+        first.split_whitespace().map(|w| w.to_lowercase()).collect();
+    if distinct.len() * 2 < words {
+        return Err(format!(
+            "the reply repeats itself ({} distinct words of {words})",
+            distinct.len()
+        ));
     }
     Ok(first)
 }
@@ -237,5 +246,28 @@ mod tests {
         assert!(well_formed("```python\ndef f(x): return x\n```").is_err());
         assert!(well_formed("Yes.").is_err());
         assert!(well_formed("<think>unfinished").is_err());
+    }
+
+    #[test]
+    fn skips_preambles_and_rejects_decoding_loops() {
+        // Replies SmolLM2-135M wrote when asked for a rule.
+        assert!(well_formed("Here's a sentence that could help solve this problem:").is_err());
+        assert!(
+            well_formed("I can help with that. Here's a rewritten version of your sentence:")
+                .is_err()
+        );
+        assert_eq!(
+            well_formed(
+                "Here is an insight:\n\nMultiply the argument by the constant named in the task."
+            )
+            .unwrap(),
+            "Multiply the argument by the constant named in the task."
+        );
+        let looping = format!("Your {}", ["ENTIRE"; 40].join(" "));
+        assert!(
+            well_formed(&looping)
+                .unwrap_err()
+                .contains("repeats itself")
+        );
     }
 }

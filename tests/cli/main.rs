@@ -5,3 +5,4 @@ mod common;
 mod fake_openai;
 mod foundation;
 mod loop_tests;
+mod real_model;
