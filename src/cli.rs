@@ -189,7 +189,8 @@ pub struct VerifyArgs {
     /// Fast mode: run assert_tests with the light harness instead of pytest.
     #[arg(long = "fast", visible_alias = "fast-verify", env = "RSLM_FAST_VERIFY", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     pub fast_verify: bool,
-    /// Seconds a candidate may run before its process group is killed (default: 0.5 fast, 5 pytest).
+    /// CPU seconds a candidate may use before its process group is killed (default: 0.2 fast, 5
+    /// pytest); the wall clock allows 4x that, at least 1 s more, for candidates that sleep.
     #[arg(long = "verify-timeout")]
     pub verify_timeout: Option<f64>,
     /// Warm verifier workers (0 = one per core).

@@ -44,7 +44,8 @@ pub struct Args {
     /// Print the full record (single) or summary (batch) as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Seconds a candidate may run (default: 0.5 fast, 5 pytest).
+    /// CPU seconds a candidate may use (default: 0.2 fast, 5 pytest; the wall clock allows 4x,
+    /// at least 1 s more).
     #[arg(long)]
     pub timeout: Option<f64>,
     /// Warm workers (0 = one per core).
@@ -70,10 +71,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let verifier = Verifier::start(config)?;
     eprintln!("{}", verifier.isolation());
     eprintln!(
-        "python: {} ({} mode, {:?} per candidate)",
+        "python: {} ({} mode, {:?} of CPU per candidate, {:?} of wall clock)",
         verifier.python().display(),
         verifier.mode().as_str(),
-        verifier.timeout()
+        verifier.timeout(),
+        crate::verify::wall_limit(verifier.timeout())
     );
     match &args.samples {
         Some(path) => batch(&args, path, &tasks, &verifier),

@@ -6,7 +6,7 @@ scrubbed environment and one Unix socket on fds 0 and 1. Protocol, one JSON obje
 
     worker -> rslm   {"ready": true, "isolation": {...}, ...} or {"ready": false, "error": "..."}
     rslm -> worker   {"code", "function_name", "kind": "asserts"|"module"|"pytest", "tests",
-                      "timeout", "memory_mb"}
+                      "cpu_budget", "timeout" (wall-clock seconds), "memory_mb"}
     worker -> rslm   {"started": PID}            (the child's pid = its process group)
     worker -> rslm   {"verdict": "pass"|..., "tests_run", "tests_passed", "first_failure",
                       "log", "duration_ms"}
@@ -528,9 +528,11 @@ def judge(raw, nonce, pid, status, timed_out, request):
                 report = None
             break
     if timed_out:
-        return verdict("timeout", "wall-clock deadline of %gs passed; the process group was killed" % request["timeout"])
+        return verdict("timeout", "wall-clock deadline of %gs passed (the candidate slept, blocked or evaded its CPU budget); the process group was killed" % request["timeout"])
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
+        if sig == signal.SIGPROF:
+            return verdict("timeout", "CPU time budget of %gs used up; the process group was killed" % request["cpu_budget"])
         if sig == signal.SIGXCPU:
             return verdict("timeout", "CPU time limit exceeded")
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
@@ -595,6 +597,10 @@ def child(request, isolation, nonce, folder, test_path, out_fd, verdict_w, worke
     if os.read(go_r, 1) != b"g":  # the worker announced this child to rslm
         os._exit(72)
     os.close(go_r)
+    # The binding limit is CPU time, which a busy machine does not inflate: SIGPROF (default
+    # action: terminate) ends a runaway loop after its budget; the wall-clock deadline is only
+    # the backstop for a candidate that sleeps or blocks, or that catches SIGPROF.
+    signal.setitimer(signal.ITIMER_PROF, float(request["cpu_budget"]))
     sys.argv = ["solution.py"]
     if request["kind"] == "pytest":
         run_pytest(request, test_path, reporter)

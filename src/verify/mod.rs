@@ -29,7 +29,7 @@ mod python;
 mod verifier;
 mod worker;
 
-pub use config::VerifierConfig;
+pub use config::{VerifierConfig, wall_limit};
 pub use isolation::Isolation;
 pub use verifier::Verifier;
 

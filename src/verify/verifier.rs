@@ -112,14 +112,15 @@ impl Verifier {
             function_name: &task.function_name,
             kind,
             tests,
-            timeout: self.timeout.as_secs_f64(),
+            cpu_budget: self.timeout.as_secs_f64(),
+            timeout: super::config::wall_limit(self.timeout).as_secs_f64(),
             memory_mb: self.memory_mb,
         };
         let mut worker = match self.pool.acquire() {
             Ok(worker) => worker,
             Err(e) => return Verdict::infra(format!("cannot start a Python worker: {e:#}")),
         };
-        let deadline = Instant::now() + self.timeout + CLEANUP_GRACE;
+        let deadline = Instant::now() + super::config::wall_limit(self.timeout) + CLEANUP_GRACE;
         match worker.run(&request, deadline) {
             Ok(response) => {
                 if self.spawn_per_candidate {

@@ -50,6 +50,9 @@ pub(super) struct Request<'a> {
     /// `asserts` (tests: list of lines), `module` (plain test functions, no pytest) or `pytest`.
     pub kind: &'static str,
     pub tests: serde_json::Value,
+    /// CPU seconds the candidate may use (the binding limit).
+    pub cpu_budget: f64,
+    /// Wall-clock seconds before the process group is killed (the backstop).
     pub timeout: f64,
     pub memory_mb: u64,
 }

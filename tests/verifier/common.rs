@@ -45,7 +45,7 @@ pub fn config(mode: Mode, python: Option<PathBuf>, timeout: Duration) -> Verifie
 /// A verifier for `mode`, or `None` (skipped, with a message) for pytest mode without pytest.
 pub fn verifier(mode: Mode, test: &str) -> Option<Verifier> {
     let (python, timeout) = match mode {
-        Mode::Fast => (None, Duration::from_secs(2)),
+        Mode::Fast => (None, Duration::from_millis(500)),
         Mode::Pytest => (Some(pytest_python(test)?), Duration::from_secs(5)),
     };
     Some(Verifier::start(config(mode, python, timeout)).expect("verifier starts"))
