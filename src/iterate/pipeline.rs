@@ -30,14 +30,21 @@ impl Judge for crate::verify::Verifier {
 /// holds the task's tests, the code and the verifier's mode; only deterministic outcomes
 /// (pass, fail, error) are kept, never a timeout, crash or infra verdict.
 pub struct CachedJudge<'a> {
-    inner: &'a crate::verify::Verifier,
+    inner: &'a dyn Judge,
+    /// Part of every key: what makes verdicts of the same code differ (the verifier's mode).
+    salt: &'static str,
     seen: Mutex<HashMap<[u8; 32], Verdict>>,
 }
 
 impl<'a> CachedJudge<'a> {
-    pub fn new(inner: &'a crate::verify::Verifier) -> Self {
+    pub fn new(verifier: &'a crate::verify::Verifier) -> Self {
+        Self::wrapping(verifier, verifier.mode().as_str())
+    }
+
+    fn wrapping(inner: &'a dyn Judge, salt: &'static str) -> Self {
         CachedJudge {
             inner,
+            salt,
             seen: Mutex::new(HashMap::new()),
         }
     }
@@ -46,7 +53,7 @@ impl<'a> CachedJudge<'a> {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         for part in [
-            self.inner.mode().as_str(),
+            self.salt,
             &task.task_id,
             &task.reference_tests,
             &task.assert_tests.join("\n"),
@@ -65,7 +72,7 @@ impl Judge for CachedJudge<'_> {
         if let Some(v) = self.seen.lock().expect("cache lock").get(&key) {
             return v.clone();
         }
-        let verdict = self.inner.verify(task, code);
+        let verdict = self.inner.judge(task, code);
         if matches!(
             verdict.verdict,
             VerdictKind::Pass | VerdictKind::Fail | VerdictKind::Error
@@ -284,4 +291,91 @@ fn no_code_verdict(candidate: &Candidate) -> Verdict {
 pub fn rate(count: u64, since: Instant) -> f64 {
     let secs = since.elapsed().max(Duration::from_millis(1)).as_secs_f64();
     count as f64 / secs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// Judges by the code's first word and counts what reaches it.
+    struct Counting(AtomicUsize);
+
+    impl Judge for Counting {
+        fn judge(&self, _task: &Task, code: &str) -> Verdict {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            let kind = match code.split_whitespace().next() {
+                Some("pass") => VerdictKind::Pass,
+                Some("fail") => VerdictKind::Fail,
+                Some("error") => VerdictKind::Error,
+                Some("timeout") => VerdictKind::Timeout,
+                Some("crash") => VerdictKind::Crash,
+                _ => VerdictKind::Infra,
+            };
+            Verdict {
+                verdict: kind,
+                tests_run: 1,
+                tests_passed: u32::from(kind == VerdictKind::Pass),
+                first_failure: None,
+                log: code.to_string(),
+                duration_ms: 1.0,
+            }
+        }
+    }
+
+    fn task(id: &str, tests: &str) -> Task {
+        crate::tasks::loader::parse_jsonl(
+            &serde_json::json!({
+                "task_id": id, "prompt": "Return n plus 1.", "function_name": "f",
+                "signature": "(n)", "reference_tests": tests, "assert_tests": ["assert f(1) == 2"],
+            })
+            .to_string(),
+            "test",
+        )
+        .unwrap()
+        .remove(0)
+    }
+
+    #[test]
+    fn deterministic_verdicts_are_judged_once_per_task_tests_and_code() {
+        let inner = Counting(AtomicUsize::new(0));
+        let judge = CachedJudge::wrapping(&inner, "fast");
+        let a = task("a", "def test_a():\n    assert f(1) == 2\n");
+        for code in ["pass 1", "fail 1", "error 1"] {
+            let first = judge.judge(&a, code);
+            assert_eq!(judge.judge(&a, code), first, "{code}: the same verdict");
+        }
+        assert_eq!(
+            inner.0.load(Ordering::SeqCst),
+            3,
+            "each answer verified once"
+        );
+
+        // Another task, other tests under the same id, or other code: verified again.
+        judge.judge(
+            &task("b", "def test_a():\n    assert f(1) == 2\n"),
+            "pass 1",
+        );
+        judge.judge(
+            &task("a", "def test_a():\n    assert f(2) == 3\n"),
+            "pass 1",
+        );
+        judge.judge(&a, "pass 2");
+        assert_eq!(inner.0.load(Ordering::SeqCst), 6);
+        // A verifier in another mode does not share the cache.
+        CachedJudge::wrapping(&inner, "pytest").judge(&a, "pass 1");
+        assert_eq!(inner.0.load(Ordering::SeqCst), 7);
+    }
+
+    #[test]
+    fn timeouts_crashes_and_infra_failures_are_never_cached() {
+        let inner = Counting(AtomicUsize::new(0));
+        let judge = CachedJudge::wrapping(&inner, "fast");
+        let a = task("a", "def test_a():\n    assert f(1) == 2\n");
+        for code in ["timeout 1", "crash 1", "infra 1"] {
+            judge.judge(&a, code);
+            judge.judge(&a, code);
+        }
+        assert_eq!(inner.0.load(Ordering::SeqCst), 6, "each judged every time");
+    }
 }

@@ -53,7 +53,7 @@ pub enum VerdictKind {
     Fail,
     /// An exception, a syntax error or a missing function.
     Error,
-    /// The wall-clock deadline passed; the whole process group was killed.
+    /// The CPU budget (or the wall-clock backstop) ran out; the whole process group was killed.
     Timeout,
     /// Killed by a signal or a resource limit, or exited before the harness reported.
     Crash,
