@@ -186,7 +186,8 @@ impl Gguf {
         let mut data = vec![0u8; bytes];
         let mut file = File::open(&self.path)
             .with_context(|| format!("cannot open {}", self.path.display()))?;
-        file.seek(SeekFrom::Start(self.data_start + info.offset))
+        let start = self.data_start.saturating_add(info.offset);
+        file.seek(SeekFrom::Start(start))
             .and_then(|_| file.read_exact(&mut data))
             .with_context(|| {
                 format!(
@@ -237,7 +238,7 @@ impl<R: Read> Reader<R> {
     fn count(&mut self, min_size: u64) -> anyhow::Result<u64> {
         let at = self.position;
         let n = self.u64()?;
-        if n.saturating_mul(min_size) > self.len - self.position {
+        if n.saturating_mul(min_size) > self.len.saturating_sub(self.position) {
             bail!("truncated: a count of {n} at byte {at} exceeds the file");
         }
         Ok(n)

@@ -202,7 +202,7 @@ fn slot(key: &str) -> Option<Slot> {
 fn permute_rows(b: &Tensor, heads: u64) -> anyhow::Result<Vec<f32>> {
     let (rows, rank) = (b.shape[0], b.shape[1]);
     let heads = usize::try_from(heads).unwrap_or(usize::MAX);
-    if heads == 0 || rows % (heads * 2) != 0 {
+    if heads.checked_mul(2).is_none_or(|n| n == 0 || rows % n != 0) {
         bail!(
             "{} has {rows} rows, which {heads} heads of rotary pairs cannot split",
             b.name
@@ -369,6 +369,10 @@ mod tests {
         );
         let message = permute_rows(&b, 3).unwrap_err().to_string();
         assert!(message.contains("8 rows, which 3 heads"), "{message}");
+        assert!(
+            permute_rows(&b, u64::MAX).is_err(),
+            "a corrupt head count fails, not panics"
+        );
     }
 
     #[test]
