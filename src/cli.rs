@@ -44,6 +44,8 @@ pub enum Command {
     ImportTasks(commands::import_tasks::Args),
     /// Train a LoRA adapter on verified episodes of train-pool tasks and register it (inactive).
     TrainLora(commands::train_lora::Args),
+    /// Convert a PEFT LoRA adapter to the GGUF LoRA file llama.cpp loads (no Python needed).
+    ConvertLora(commands::convert_lora::Args),
     /// List the registered adapters and which one is active.
     ListAdapters(commands::adapters::ListArgs),
     /// Make one adapter the active one (or --none); recorded in the activation history.

@@ -2,6 +2,7 @@
 
 pub mod adapters;
 pub mod consolidate;
+pub mod convert_lora;
 pub mod eval;
 pub mod import_tasks;
 pub mod init_db;
@@ -31,6 +32,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Rules(args) => knowledge::run(KnowledgeKind::Rule, args),
         Command::Procedures(args) => knowledge::run(KnowledgeKind::Procedure, args),
         Command::TrainLora(args) => train_lora::run(args),
+        Command::ConvertLora(args) => convert_lora::run(args),
         Command::ListAdapters(args) => adapters::list(args),
         Command::SetActiveAdapter(args) => adapters::set_active(args),
         Command::RollbackAdapter(args) => adapters::rollback(args),

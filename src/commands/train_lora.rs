@@ -205,8 +205,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         precision: args.precision.clone(),
         threads: args.threads,
     };
+    // The GGUF conversion runs after training: a base model it cannot read would waste the
+    // training time, so its metadata is checked first (a header read, no weights).
+    let architecture = crate::train::peft_to_gguf::base_architecture(&base)
+        .context("cannot convert an adapter for this base model")?;
     eprintln!(
-        "train-lora: hashing the base model {}",
+        "train-lora: base model architecture {} ({} heads, {} kv heads); hashing {}",
+        architecture.architecture,
+        architecture.head_count,
+        architecture.head_count_kv,
         base.path().display()
     );
     let base_sha256 = base.sha256()?;
@@ -346,7 +353,11 @@ fn train_into(
         &stage.join("train_result.json"),
     )?;
     eprintln!("train-lora: converting the adapter to GGUF for llama.cpp");
-    let conversion = trainer.convert(base, &stage.join("peft"), &stage.join("adapter.gguf"))?;
+    let conversion = crate::train::peft_to_gguf::convert(
+        &stage.join("peft"),
+        base,
+        &stage.join("adapter.gguf"),
+    )?;
 
     // Paths in the manifest are where the files will be once moved into place.
     let final_dir = absolute(&args.out)?;
@@ -401,7 +412,7 @@ fn train_into(
             "peft_dir": "peft",
             "gguf": "adapter.gguf",
             "gguf_sha256": crate::train::base_model::file_sha256(&stage.join("adapter.gguf"))?,
-            "gguf_tensors": conversion["tensors"],
+            "gguf_tensors": conversion.tensors,
         },
         "serving": serving(args.serving, name, &gguf, &peft),
     });

@@ -2,13 +2,17 @@
 //! asked to use the active one.
 //!
 //! `dataset` turns verified train-pool episodes into chat examples; `trainer` drives PyTorch +
-//! PEFT (and the GGUF converter) in the project's training venv; the adapter is registered
+//! PEFT in the project's training venv; `peft_to_gguf` (on `safetensors` and `gguf`) converts
+//! the adapter for llama.cpp in Rust; the adapter is registered
 //! inactive with a manifest whose `serving` field says how a server is asked for it. Every
 //! adapter trains from the base model (ReST-EM, STaR), never on top of the previous adapter.
 
 pub mod base_model;
 pub mod dataset;
+pub mod gguf;
+pub mod peft_to_gguf;
 pub mod promotion;
+pub mod safetensors;
 pub mod trainer;
 
 use std::path::Path;

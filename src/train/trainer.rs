@@ -1,7 +1,8 @@
-//! The Python side of training, driven as subprocesses: PyTorch + transformers + PEFT in the
-//! project-local `.rslm/train-venv` (made by `scripts/train_env.sh`). The scripts are compiled
+//! The Python side of training, driven as a subprocess: PyTorch + transformers + PEFT in the
+//! project-local `.rslm/train-venv` (made by `scripts/train_env.sh`). The script is compiled
 //! into the binary and written to a temporary folder for each run, so an installed `rslm` needs
-//! no checkout. Their progress goes to stderr as it happens.
+//! no checkout. Its progress goes to stderr as it happens. Converting the trained adapter for
+//! llama.cpp needs no Python: see `peft_to_gguf`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -15,8 +16,6 @@ use super::base_model::BaseModel;
 
 /// The trainer, compiled in.
 pub const TRAIN_SCRIPT: &str = include_str!("../../scripts/lora_train.py");
-/// The PEFT -> GGUF LoRA converter, compiled in.
-pub const CONVERT_SCRIPT: &str = include_str!("../../scripts/lora_to_gguf.py");
 /// What to run when something is missing.
 pub const INSTALL_HINT: &str = "run scripts/train_env.sh (installs PyTorch, transformers, PEFT and gguf into .rslm/train-venv and fetches SmolLM2 into .rslm/models)";
 
@@ -65,13 +64,8 @@ impl Trainer {
             .prefix("rslm-train-")
             .tempdir()
             .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
-        for (name, text) in [
-            ("lora_train.py", TRAIN_SCRIPT),
-            ("lora_to_gguf.py", CONVERT_SCRIPT),
-        ] {
-            std::fs::write(scripts.path().join(name), text)
-                .map_err(|e| format!("cannot write {name}: {e}"))?;
-        }
+        std::fs::write(scripts.path().join("lora_train.py"), TRAIN_SCRIPT)
+            .map_err(|e| format!("cannot write lora_train.py: {e}"))?;
         let output = Command::new(&python)
             .arg(scripts.path().join("lora_train.py"))
             .arg("--check")
@@ -153,31 +147,6 @@ impl Trainer {
         let text = std::fs::read_to_string(result)
             .with_context(|| format!("the trainer wrote no result at {}", result.display()))?;
         Ok(serde_json::from_str(&text)?)
-    }
-
-    /// Converts a PEFT adapter to a GGUF LoRA file for llama.cpp.
-    pub fn convert(
-        &self,
-        base: &BaseModel,
-        peft_dir: &Path,
-        gguf: &Path,
-    ) -> anyhow::Result<serde_json::Value> {
-        let output = Command::new(&self.python)
-            .arg(self.scripts.path().join("lora_to_gguf.py"))
-            .arg("--adapter")
-            .arg(peft_dir)
-            .arg("--base-model")
-            .arg(base.path())
-            .arg("--out")
-            .arg(gguf)
-            .stdin(Stdio::null())
-            .stderr(Stdio::inherit())
-            .output()
-            .context("cannot run the GGUF converter")?;
-        if !output.status.success() {
-            anyhow::bail!("the GGUF converter failed ({})", output.status);
-        }
-        serde_json::from_slice(&output.stdout).context("the GGUF converter's report is not JSON")
     }
 }
 
