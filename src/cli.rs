@@ -181,7 +181,7 @@ pub struct BackendArgs {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub concurrency: u32,
     /// Seconds before a request to the model server times out.
-    #[arg(long, default_value_t = 120.0)]
+    #[arg(long, default_value_t = 120.0, value_parser = positive_seconds)]
     pub request_timeout: f64,
 }
 
@@ -193,9 +193,19 @@ pub struct VerifyArgs {
     pub fast_verify: bool,
     /// CPU seconds a candidate may use before its process group is killed (default: 0.2 fast, 5
     /// pytest); the wall clock allows 4x that, at least 1 s more, for candidates that sleep.
-    #[arg(long = "verify-timeout")]
+    #[arg(long = "verify-timeout", value_parser = positive_seconds)]
     pub verify_timeout: Option<f64>,
     /// Warm verifier workers (0 = one per core).
     #[arg(long = "verify-workers", default_value_t = 0)]
     pub verify_workers: usize,
+}
+
+/// A duration flag: a finite number of seconds in (0, 3600].
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 => Ok(seconds),
+        _ => Err(format!(
+            "expected a number of seconds in (0, 3600], got `{text}`"
+        )),
+    }
 }

@@ -89,7 +89,7 @@ pub fn wall_limit(cpu_budget: Duration) -> Duration {
 
 impl crate::cli::VerifyArgs {
     /// The verifier settings of the pipeline commands (`--fast-verify`, `--verify-timeout`,
-    /// `--verify-workers`). A timeout that is not a positive number of seconds means the default.
+    /// `--verify-workers`); clap has checked that a given timeout is a positive number of seconds.
     pub fn config(&self) -> VerifierConfig {
         let mode = if self.fast_verify {
             Mode::Fast

@@ -176,3 +176,25 @@ fn unknown_flags_are_usage_errors() {
     rslm().args(["init-db", "--nope"]).assert().code(2);
     rslm().arg("no-such-command").assert().code(2);
 }
+
+#[test]
+fn durations_that_are_not_positive_seconds_are_usage_errors_naming_the_flag() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    for (flag, value) in [
+        ("--verify-timeout", "-1"),
+        ("--verify-timeout", "0"),
+        ("--verify-timeout", "nan"),
+        ("--request-timeout", "abc"),
+        ("--request-timeout", "1e9"),
+    ] {
+        rslm()
+            .args(["eval", "--db"])
+            .arg(&db)
+            .arg(format!("{flag}={value}"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(flag));
+    }
+    assert!(!db.exists(), "a usage error creates no database");
+}
