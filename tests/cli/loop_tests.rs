@@ -879,3 +879,91 @@ fn memory_goes_to_the_model_as_worked_examples_before_the_unchanged_task() {
         1
     );
 }
+
+#[test]
+fn without_an_adapter_memory_learning_and_learning_reuse_memory_and_baseline() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let tasks = add_memory_through_a_fake_server(dir.path(), &db);
+    // Baseline answers right, memory answers wrong: the reused outcomes must be told apart.
+    let server = FakeOpenAi::builder()
+        .responder(|req| {
+            if req.messages().len() > 2 {
+                Reply::text("def f(n):\n    return 0")
+            } else {
+                Reply::text(add_answer(&req.user_message()))
+            }
+        })
+        .start();
+    let report = eval_against(
+        &server,
+        &tasks,
+        &db,
+        "baseline,memory_learning,memory,learning",
+    );
+    let chats = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_chat())
+        .count();
+    assert_eq!(chats, 4, "only baseline and memory_learning were generated");
+    let conditions = report["conditions"].as_array().unwrap();
+    let get = |name: &str| {
+        conditions
+            .iter()
+            .find(|c| c["condition"] == name)
+            .unwrap_or_else(|| panic!("{name} missing in {report}"))
+    };
+    assert!(get("baseline").get("same_outcomes_as").is_none());
+    assert!(get("memory_learning").get("same_outcomes_as").is_none());
+    assert_eq!(get("memory")["same_outcomes_as"], "memory_learning");
+    assert_eq!(get("learning")["same_outcomes_as"], "baseline");
+    assert_eq!(get("baseline")["pass_at_1"], 1.0);
+    assert_eq!(get("learning")["pass_at_1"], 1.0);
+    assert_eq!(get("memory_learning")["pass_at_1"], 0.0);
+    assert_eq!(get("memory")["pass_at_1"], 0.0);
+    assert_eq!(
+        get("memory")["per_task"],
+        get("memory_learning")["per_task"]
+    );
+    assert_eq!(
+        get("memory")["vs_baseline"],
+        get("memory_learning")["vs_baseline"]
+    );
+    assert_eq!(get("memory")["vs_baseline"]["only_baseline"], 2);
+    assert!(get("learning")["vs_baseline"]["p_value"].is_number());
+    assert!(
+        get("memory")["notes"]
+            .as_str()
+            .unwrap()
+            .contains("not generated twice")
+    );
+
+    // The table says so too.
+    let table = rslm()
+        .args([
+            "eval",
+            "--fast",
+            "--backend",
+            "openai",
+            "--model",
+            "fake-model",
+        ])
+        .args(["--conditions", "memory,memory_learning", "--k", "1"])
+        .args(["--heldout-size", "2", "--skip-precision", "--tasks"])
+        .arg(&tasks)
+        .arg("--base-url")
+        .arg(server.base_url())
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(table).unwrap();
+    assert!(
+        table.contains("memory_learning: same requests as memory"),
+        "{table}"
+    );
+}
