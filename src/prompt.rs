@@ -1,25 +1,35 @@
-//! Prompts: the original's code-only contract, the task, its function name and signature, and a
-//! memory block of retrieved knowledge. Tests never reach a prompt. Templates are versioned and
-//! the version is recorded with every run, so results stay comparable across changes.
+//! Prompts: the original's code-only contract, the task, its function name and signature, and
+//! what memory adds. Tests never reach a prompt. Templates are versioned and the version is
+//! recorded with every run, so results stay comparable across changes.
+//!
+//! `rslm-prompt-v2`: remembered episodes are worked examples in the chat, one pair of turns
+//! each before the task (user: the remembered task, worded exactly as a task is; assistant: its
+//! verified code), best last. The user message of the task is then exactly the no-memory
+//! prompt, plus a block of procedures and rules when those are retrieved. In v1 the episodes
+//! were a block after the task, and a 135M model copied the remembered function, name and
+//! constant included (docs/real-model.md has the measurements).
 
 use std::fmt::Write as _;
 
-use crate::memory::Retrieved;
+use crate::backend::Shot;
+use crate::memory::{Retrieved, RetrievedEpisode};
 use crate::tasks::Task;
 
 /// Bumped whenever the wording below changes.
-pub const PROMPT_VERSION: &str = "rslm-prompt-v1";
+pub const PROMPT_VERSION: &str = "rslm-prompt-v2";
 
 /// The original's code-only contract.
 pub const SYSTEM: &str = "Return ONLY valid Python code. Define ONLY the requested function. Do not include tests, explanations, or markdown.";
 
-/// Marks the memory block; the mock backend reads the prompt through these markers.
+/// Marks the block of procedures and rules; the mock backend reads the prompt through these markers.
 pub const MEMORY_HEADER: &str =
     "Relevant knowledge from memory (verified by tests on other tasks; adapt it to this task):";
-pub const EXAMPLE_MARKER: &str = "### Verified solution of a similar task";
 pub const PROCEDURE_MARKER: &str = "### Procedure";
 pub const RULE_MARKER: &str = "### Rule";
 pub const TASK_MARKER: &str = "Task:";
+
+/// Remembered episodes shown as worked examples, at most.
+pub const MAX_SHOTS: usize = 2;
 
 /// The part of a task prompt before its worked examples: what retrieval and adaptation key on.
 pub fn description(prompt: &str) -> &str {
@@ -30,27 +40,67 @@ pub fn description(prompt: &str) -> &str {
         .trim()
 }
 
-/// The user message for a task, with an optional memory block.
+/// A chat prompt for a task: worked examples as earlier turns, then the user message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatPrompt {
+    pub shots: Vec<Shot>,
+    pub user: String,
+}
+
+/// The prompt for a task with what was retrieved for it: each episode becomes a worked example
+/// (best last, nearest to the task), procedures and rules a block in the user message. Without
+/// episodes, procedures and rules, the user message is byte-identical to the no-memory prompt.
+pub fn chat_prompt(task: &Task, memory: &Retrieved) -> ChatPrompt {
+    ChatPrompt {
+        shots: memory
+            .episodes
+            .iter()
+            .take(MAX_SHOTS)
+            .rev()
+            .filter_map(shot)
+            .collect(),
+        user: user_message(task, memory),
+    }
+}
+
+/// A remembered episode as a pair of turns, the task worded as `user_message` words a task.
+/// Its parameters come from the verified code's definition of the function; an episode whose
+/// code does not define it (never stored, as it would not pass) gives no example.
+fn shot(episode: &RetrievedEpisode) -> Option<Shot> {
+    let name = episode.function_name.as_str();
+    let def = format!("def {name}(");
+    let params = episode
+        .code
+        .lines()
+        .find_map(|l| l.strip_prefix(&def))
+        .and_then(|rest| rest.rsplit_once(')'))
+        .map(|(params, _)| params.trim())?;
+    let mut user = String::new();
+    task_text(&mut user, &episode.prompt, name, &format!("({params})"));
+    Some(Shot {
+        user,
+        assistant: crate::train::dataset::answer(&episode.code, name),
+    })
+}
+
+fn task_text(text: &mut String, prompt: &str, function_name: &str, signature: &str) {
+    let _ = writeln!(text, "{TASK_MARKER}\n{}\n", prompt.trim());
+    let _ = writeln!(text, "Function name: {function_name}");
+    let _ = writeln!(text, "Signature: def {function_name}{}:", signature.trim());
+}
+
+/// The user message for a task, with a block of the retrieved procedures and rules. Episodes
+/// are not part of it: `chat_prompt` sends them as earlier turns.
 pub fn user_message(task: &Task, memory: &Retrieved) -> String {
     let mut text = String::new();
-    let _ = writeln!(text, "{TASK_MARKER}\n{}\n", task.prompt.trim());
-    let _ = writeln!(text, "Function name: {}", task.function_name);
-    let _ = writeln!(
-        text,
-        "Signature: def {}{}:",
-        task.function_name,
-        task.signature.trim()
+    task_text(
+        &mut text,
+        &task.prompt,
+        &task.function_name,
+        &task.signature,
     );
-    if !memory.is_empty() {
+    if !memory.procedures.is_empty() || !memory.rules.is_empty() {
         let _ = writeln!(text, "\n{MEMORY_HEADER}");
-        for example in &memory.episodes {
-            let _ = writeln!(
-                text,
-                "\n{EXAMPLE_MARKER}\nTask: {}\n```python\n{}\n```",
-                description(&example.prompt),
-                example.code.trim_end()
-            );
-        }
         for procedure in &memory.procedures {
             let _ = writeln!(
                 text,
@@ -166,6 +216,60 @@ fn literal_spans(text: &str) -> Vec<(std::ops::Range<usize>, Literal)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn task() -> Task {
+        Task {
+            task_id: "add_const_3-t".into(),
+            prompt: "Return n plus 3.\n\nExamples:\n    add_const_3(0) == 3".into(),
+            function_name: "add_const_3".into(),
+            signature: "(n)".into(),
+            reference_tests: String::new(),
+            assert_tests: Vec::new(),
+            family: None,
+            category: None,
+            difficulty: None,
+            tags: Vec::new(),
+        }
+    }
+
+    /// The no-memory prompt is the one adapters are trained on: it must not change.
+    #[test]
+    fn the_no_memory_prompt_is_unchanged_since_v1() {
+        let prompt = chat_prompt(&task(), &Retrieved::default());
+        assert!(prompt.shots.is_empty());
+        assert_eq!(
+            prompt.user,
+            "Task:\nReturn n plus 3.\n\nExamples:\n    add_const_3(0) == 3\n\nFunction name: add_const_3\nSignature: def add_const_3(n):\n"
+        );
+    }
+
+    #[test]
+    fn episodes_become_worked_examples_best_last() {
+        let episode = |id: i64, k: i64| RetrievedEpisode {
+            id,
+            task_id: format!("add_const_{k}-t"),
+            prompt: format!("Return x plus {k}.\n\nExamples:\n    add_const_{k}(0) == {k}"),
+            function_name: format!("add_const_{k}"),
+            code: format!("def add_const_{k}(x):\n    return x + {k}\n\nprint(add_const_{k}(1))\n"),
+            score: 0.0,
+        };
+        let memory = Retrieved {
+            episodes: vec![episode(1, 7), episode(2, 9), episode(3, 11)],
+            ..Retrieved::default()
+        };
+        let prompt = chat_prompt(&task(), &memory);
+        assert_eq!(
+            prompt.user,
+            chat_prompt(&task(), &Retrieved::default()).user
+        );
+        assert_eq!(prompt.shots.len(), MAX_SHOTS);
+        let best = prompt.shots.last().unwrap();
+        assert_eq!(
+            best.user,
+            "Task:\nReturn x plus 7.\n\nExamples:\n    add_const_7(0) == 7\n\nFunction name: add_const_7\nSignature: def add_const_7(x):\n"
+        );
+        assert_eq!(best.assistant, "def add_const_7(x):\n    return x + 7");
+    }
 
     #[test]
     fn patterns_hide_parameters() {

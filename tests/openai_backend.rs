@@ -32,6 +32,7 @@ fn request(n: usize) -> GenerationRequest {
     GenerationRequest {
         system: "Reply with one Python code block.".into(),
         user: "Write add(a, b) returning the sum.".into(),
+        shots: Vec::new(),
         function_name: "add".into(),
         n,
         temperature: 0.7,

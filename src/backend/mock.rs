@@ -4,8 +4,8 @@
 //! - Built-in knowledge is a small, documented set of idioms (see `idioms.rs`) that it applies
 //!   unreliably: easy tasks come out right about half the time, hard ones rarely.
 //! - Everything else gets a plausible wrong guess.
-//! - It gains from memory only through the text of its prompt: when the prompt holds a verified
-//!   solution of a similar task or a procedure, it adapts that text to the new task (renames the
+//! - It gains from memory only through the text of its prompt: when the chat holds a verified
+//!   solution of a similar task (a worked example turn) or a procedure, it adapts that text to the new task (renames the
 //!   function and parameters, substitutes the literals of the new prompt for the old ones). If the
 //!   retrieved memory belongs to another kind of task, the adaptation is wrong: misleading memory
 //!   misleads it, so its memory gain measures retrieval quality.
@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use super::extract::extract_code;
 use super::{Backend, Candidate, GenerationRequest};
-use crate::prompt::{EXAMPLE_MARKER, MEMORY_HEADER, PROCEDURE_MARKER, RULE_MARKER, TASK_MARKER};
+use crate::prompt::{MEMORY_HEADER, PROCEDURE_MARKER, RULE_MARKER, TASK_MARKER};
 use crate::tasks::families::Rng;
 
 /// The simulator's model name, recorded with every run.
@@ -47,6 +47,19 @@ pub(crate) struct ParsedPrompt {
 }
 
 impl ParsedPrompt {
+    /// The task and its memory from a whole request: the user message and the worked examples
+    /// sent before it (each a remembered task and its code; the last one is the best).
+    pub(crate) fn from_request(request: &GenerationRequest) -> ParsedPrompt {
+        let mut parsed = ParsedPrompt::parse(&request.user, &request.function_name);
+        for shot in request.shots.iter().rev() {
+            let task = ParsedPrompt::parse(&shot.user, "");
+            let code = fenced(&shot.assistant).unwrap_or_else(|| shot.assistant.clone());
+            parsed.examples.push((task.description, code));
+        }
+        parsed
+    }
+
+    /// The task of a user message, with the procedures of its memory block.
     pub(crate) fn parse(user: &str, function_name: &str) -> ParsedPrompt {
         let (task_part, memory_part) = match user.find(MEMORY_HEADER) {
             Some(i) => (&user[..i], &user[i + MEMORY_HEADER.len()..]),
@@ -80,16 +93,7 @@ impl ParsedPrompt {
         };
         for block in memory_part.split("\n### ").skip(1) {
             let block = format!("### {block}");
-            if block.starts_with(EXAMPLE_MARKER) {
-                let desc = block
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Task: "))
-                    .unwrap_or_default()
-                    .to_string();
-                if let Some(code) = fenced(&block) {
-                    parsed.examples.push((desc, code));
-                }
-            } else if block.starts_with(PROCEDURE_MARKER) {
+            if block.starts_with(PROCEDURE_MARKER) {
                 if let Some(code) = fenced(&block) {
                     parsed.procedures.push(code);
                 }
@@ -172,9 +176,9 @@ impl Backend for MockBackend {
     }
 
     fn generate(&self, request: &GenerationRequest) -> anyhow::Result<Vec<Candidate>> {
-        let prompt = ParsedPrompt::parse(&request.user, &request.function_name);
-        // The random stream depends on the task, not on the memory block: with and without memory
-        // the simulator draws the same numbers (common random numbers), so a paired comparison
+        let prompt = ParsedPrompt::from_request(request);
+        // The random stream depends on the task, not on its memory (worked examples, the block):
+        // with and without memory the simulator draws the same numbers (common random numbers), so a paired comparison
         // of conditions shows what the memory changed, not sampling noise.
         let task_part = request
             .user
@@ -214,6 +218,7 @@ mod tests {
         GenerationRequest {
             system: crate::prompt::SYSTEM.into(),
             user: user.into(),
+            shots: Vec::new(),
             function_name: "add_const_3".into(),
             n,
             temperature: 0.2,
@@ -252,11 +257,14 @@ mod tests {
 
     #[test]
     fn adapts_a_remembered_sibling_solution() {
-        let user = format!(
-            "{PLAIN}\n{MEMORY_HEADER}\n\n{EXAMPLE_MARKER}\nTask: Return x plus 7.\n```python\ndef add_const_7(x):\n    return x + (7)\n```\n"
-        );
-        let p = ParsedPrompt::parse(&user, "add_const_3");
+        let mut req = request(PLAIN, 1, 0);
+        req.shots = vec![crate::backend::Shot {
+            user: "Task:\nReturn x plus 7.\n\nExamples:\n    add_const_7(0) == 7\n\nFunction name: add_const_7\nSignature: def add_const_7(x):\n".into(),
+            assistant: "def add_const_7(x):\n    return x + (7)".into(),
+        }];
+        let p = ParsedPrompt::from_request(&req);
         assert_eq!(p.examples.len(), 1);
+        assert_eq!(p.examples[0].0, "Return x plus 7.");
         let code = adapt::from_example(&p.examples[0].0, &p.examples[0].1, &p).unwrap();
         assert_eq!(code.trim(), "def add_const_3(n):\n    return n + (3)");
     }

@@ -17,6 +17,9 @@ pub struct GenerationRequest {
     pub system: String,
     /// User message: the task, function name, signature and an optional memory block.
     pub user: String,
+    /// Worked examples sent as earlier chat turns before `user` (user: a remembered task,
+    /// assistant: its verified code), oldest first. Empty without memory.
+    pub shots: Vec<Shot>,
     /// The function the candidate must define (used to pick the right code block).
     pub function_name: String,
     pub n: usize,
@@ -26,6 +29,13 @@ pub struct GenerationRequest {
     pub seed: u64,
     /// A LoRA adapter to apply for this request, when the server supports it.
     pub adapter: Option<AdapterRef>,
+}
+
+/// One worked example as a pair of chat turns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shot {
+    pub user: String,
+    pub assistant: String,
 }
 
 /// How to ask a server for an adapter: llama.cpp's per-request `lora` id, or vLLM's model name.

@@ -623,9 +623,13 @@ impl Inner {
 
     /// The JSON body of a chat request.
     fn body(&self, request: &GenerationRequest, n: usize, seed: u64) -> Value {
-        let mut messages = Vec::with_capacity(2);
+        let mut messages = Vec::with_capacity(2 + 2 * request.shots.len());
         if !request.system.is_empty() {
             messages.push(json!({"role": "system", "content": request.system}));
+        }
+        for shot in &request.shots {
+            messages.push(json!({"role": "user", "content": shot.user}));
+            messages.push(json!({"role": "assistant", "content": shot.assistant}));
         }
         messages.push(json!({"role": "user", "content": request.user}));
         let model = match &request.adapter {

@@ -7,7 +7,9 @@ use anyhow::Context as _;
 
 use crate::cli::{BackendArgs, DbArg, VerifyArgs};
 use crate::eval::conditions::{Condition, ConditionRun, memory_precision};
-use crate::eval::report::{ConditionResult, EvalReport, MemoryPrecisionDetail, render_table};
+use crate::eval::report::{
+    ConditionResult, EvalReport, MemoryPrecisionDetail, TaskOutcome, render_table,
+};
 use crate::iterate::cancel_flag;
 use crate::iterate::pipeline::PipelineShape;
 use crate::memory::Strategy;
@@ -150,21 +152,42 @@ pub fn execute(args: &Args) -> anyhow::Result<EvalReport> {
         cancel: cancel_flag(),
     };
     let mut report = EvalReport::new(backend.name(), backend.model(), backend.is_simulation());
+    let adapter_ref = adapter.as_ref().map(|a| a.reference.clone());
     let outcome = (|| -> anyhow::Result<()> {
+        // A condition that sends exactly the requests of an earlier one (same memory, same
+        // adapter) is not generated again: its outcomes are that condition's, marked as such.
+        let mut generated: Vec<(_, Condition, Vec<TaskOutcome>)> = Vec::new();
         for &condition in &conditions {
-            let notes = notes_for(
+            let mut notes = notes_for(
                 condition,
                 simulation,
                 adapter.as_ref().map(|a| a.name.as_str()),
             );
-            let outcomes = runner.run(condition, adapter.as_ref().map(|a| a.reference.clone()))?;
-            report.conditions.push(ConditionResult::from_outcomes(
+            let key = condition.request_key(simulation, adapter_ref.as_ref());
+            let same = generated.iter().find(|(k, _, _)| *k == key);
+            let (outcomes, same_as) = match same {
+                Some((_, earlier, outcomes)) => {
+                    notes.push_str(&format!(
+                        "; same requests as {}: its outcomes, reported again, not generated twice",
+                        earlier.as_str()
+                    ));
+                    (outcomes.clone(), Some(earlier.as_str().to_string()))
+                }
+                None => {
+                    let outcomes = runner.run(condition, adapter_ref.clone())?;
+                    generated.push((key, condition, outcomes.clone()));
+                    (outcomes, None)
+                }
+            };
+            let mut result = ConditionResult::from_outcomes(
                 condition.as_str(),
                 notes,
                 outcomes,
                 args.k as usize,
                 args.seed,
-            )?);
+            )?;
+            result.same_outcomes_as = same_as;
+            report.conditions.push(result);
         }
         report.compare_with_baseline()?;
         Ok(())

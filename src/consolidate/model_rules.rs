@@ -120,6 +120,7 @@ fn validate(ctx: &ModelContext<'_>, rule: &str, slice: &[Task]) -> anyhow::Resul
                 request: GenerationRequest {
                     system: prompt::SYSTEM.into(),
                     user: prompt::user_message(task, &memory),
+                    shots: Vec::new(),
                     function_name: task.function_name.clone(),
                     n: 1,
                     temperature: ctx.temperature,
@@ -171,6 +172,7 @@ pub fn propose(
         let request = GenerationRequest {
             system: WRITER_SYSTEM.into(),
             user: writer_prompt(group),
+            shots: Vec::new(),
             function_name: String::new(),
             n: 1,
             temperature: ctx.temperature,

@@ -107,6 +107,22 @@ impl Condition {
     pub fn uses_adapter(self) -> bool {
         matches!(self, Condition::Learning | Condition::MemoryLearning)
     }
+
+    /// What this condition sends: the memory it retrieves and the adapter it asks for. Two
+    /// conditions with the same key send the same requests (with no active adapter,
+    /// `memory_learning` is `memory` and `learning` is `baseline` on a real model).
+    pub fn request_key(
+        self,
+        simulation: bool,
+        adapter: Option<&AdapterRef>,
+    ) -> (MemoryUse, Option<AdapterRef>) {
+        let adapter = if self.uses_adapter() {
+            adapter.cloned()
+        } else {
+            adapter.cloned().and_then(base_model_request)
+        };
+        (self.memory(simulation), adapter)
+    }
 }
 
 /// Everything a condition run needs besides the condition.
@@ -132,22 +148,19 @@ impl ConditionRun<'_> {
         condition: Condition,
         adapter: Option<AdapterRef>,
     ) -> anyhow::Result<Vec<TaskOutcome>> {
-        let simulation = self.backend.is_simulation();
+        let (memory, adapter) =
+            condition.request_key(self.backend.is_simulation(), adapter.as_ref());
         let jobs = prepare_jobs(
             self.store,
             self.tasks,
             self.heldout_ids,
-            condition.memory(simulation),
+            memory,
             self.strategy,
             self.n,
             self.temperature,
             self.max_tokens,
             self.seed,
-            if condition.uses_adapter() {
-                adapter
-            } else {
-                adapter.and_then(base_model_request)
-            },
+            adapter,
         )?;
         let counters = Counters::default();
         let mut outcomes = Vec::with_capacity(self.tasks.len());

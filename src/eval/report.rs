@@ -142,6 +142,11 @@ pub struct ConditionResult {
     pub vs_baseline: Option<PairedComparison>,
     #[serde(default)]
     pub per_task: Vec<TaskOutcome>,
+    /// Set when this condition sends exactly the requests of an earlier one (e.g.
+    /// `memory_learning` without an adapter is `memory`): its outcomes are that condition's,
+    /// reported again rather than generated twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_outcomes_as: Option<String>,
 }
 
 /// How one task fared under one condition.
@@ -319,6 +324,7 @@ impl ConditionResult {
             ci_method: Some(method),
             vs_baseline: None,
             per_task,
+            same_outcomes_as: None,
         })
     }
 }
@@ -418,6 +424,15 @@ pub fn render_table(report: &EvalReport) -> String {
             "{:<16} {:>6.3}  {:<16} {:>7.3}  {:>8}  {:>7}  {:>9}",
             c.condition, c.pass_at_1, ci, c.pass_at_k, delta, bc, p
         );
+    }
+    for c in &report.conditions {
+        if let Some(earlier) = &c.same_outcomes_as {
+            let _ = writeln!(
+                out,
+                "{}: same requests as {earlier}; its outcomes are reported again, not generated twice",
+                c.condition
+            );
+        }
     }
     if report.conditions.iter().any(|c| c.vs_baseline.is_some()) {
         let _ = writeln!(

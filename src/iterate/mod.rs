@@ -104,7 +104,11 @@ pub fn prepare_jobs(
     let retriever = Retriever {
         strategy,
         excluded: heldout_ids.clone(),
-        top_episodes: if memory.episodes { 2 } else { 0 },
+        top_episodes: if memory.episodes {
+            prompt::MAX_SHOTS
+        } else {
+            0
+        },
         top_procedures: if memory.knowledge { 2 } else { 0 },
         top_rules: if memory.knowledge { 2 } else { 0 },
         min_similarity: MIN_SIMILARITY,
@@ -117,11 +121,13 @@ pub fn prepare_jobs(
             } else {
                 retriever.retrieve(store, task)?
             };
+            let prompt::ChatPrompt { shots, user } = prompt::chat_prompt(task, &retrieved);
             Ok(pipeline::Job {
                 task: task.clone(),
                 request: GenerationRequest {
                     system: prompt::SYSTEM.to_string(),
-                    user: prompt::user_message(task, &retrieved),
+                    user,
+                    shots,
                     function_name: task.function_name.clone(),
                     n,
                     temperature,

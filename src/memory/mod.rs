@@ -12,6 +12,7 @@ pub struct RetrievedEpisode {
     pub id: i64,
     pub task_id: String,
     pub prompt: String,
+    pub function_name: String,
     pub code: String,
     pub score: f64,
 }

@@ -120,13 +120,13 @@ impl Retriever {
     ) -> anyhow::Result<Vec<RetrievedEpisode>> {
         let sql = match (self.strategy, query) {
             (Strategy::Bm25, Some(_)) => {
-                "SELECT e.id, e.task_id, e.prompt, e.candidate_code, bm25(episodes_fts, 1.0, 0.3) AS score
+                "SELECT e.id, e.task_id, e.prompt, e.candidate_code, bm25(episodes_fts, 1.0, 0.3) AS score, e.function_name
                  FROM episodes_fts JOIN episodes e ON e.id = episodes_fts.rowid
                  WHERE episodes_fts MATCH ?1 ORDER BY score ASC, e.id ASC LIMIT ?2"
             }
             (Strategy::Bm25, None) => return Ok(Vec::new()),
             (Strategy::Recent, _) => {
-                "SELECT id, task_id, prompt, candidate_code, 0.0 FROM episodes WHERE ?1 IS NOT NULL OR 1
+                "SELECT id, task_id, prompt, candidate_code, 0.0, function_name FROM episodes WHERE ?1 IS NOT NULL OR 1
                  ORDER BY id DESC LIMIT ?2"
             }
         };
@@ -138,6 +138,7 @@ impl Retriever {
                 prompt: r.get(2)?,
                 code: r.get(3)?,
                 score: r.get(4)?,
+                function_name: r.get(5)?,
             })
         })?;
         let mut seen_tasks = HashSet::new();

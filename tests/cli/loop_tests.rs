@@ -741,3 +741,229 @@ fn self_improve_runs_cycles_and_writes_each_cycles_results() {
     );
     assert_eq!(count(&db, "SELECT count(*) FROM eval_runs"), 2);
 }
+
+/// Stores verified episodes of the add tasks through a fake server and returns the tasks file.
+fn add_memory_through_a_fake_server(dir: &Path, db: &Path) -> PathBuf {
+    let tasks = write_add_tasks(dir, 8);
+    let server = FakeOpenAi::builder()
+        .responder(|req| Reply::text(add_answer(&req.user_message())))
+        .start();
+    rslm()
+        .args(["run-iteration", "--fast", "--backend", "openai"])
+        .args(["--model", "fake-model", "--k", "1", "--heldout-size", "2"])
+        .arg("--tasks")
+        .arg(&tasks)
+        .arg("--base-url")
+        .arg(server.base_url())
+        .arg("--db")
+        .arg(db)
+        .assert()
+        .success();
+    assert_eq!(count(db, "SELECT count(*) FROM episodes"), 6);
+    tasks
+}
+
+fn eval_against(
+    server: &FakeOpenAi,
+    tasks: &Path,
+    db: &Path,
+    conditions: &str,
+) -> serde_json::Value {
+    let out = rslm()
+        .args([
+            "eval",
+            "--fast",
+            "--backend",
+            "openai",
+            "--model",
+            "fake-model",
+        ])
+        .args([
+            "--conditions",
+            conditions,
+            "--k",
+            "1",
+            "--heldout-size",
+            "2",
+        ])
+        .args(["--skip-precision", "--json", "--tasks"])
+        .arg(tasks)
+        .arg("--base-url")
+        .arg(server.base_url())
+        .arg("--db")
+        .arg(db)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn memory_goes_to_the_model_as_worked_examples_before_the_unchanged_task() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let tasks = add_memory_through_a_fake_server(dir.path(), &db);
+    let server = FakeOpenAi::builder()
+        .responder(|req| Reply::text(add_answer(&req.user_message())))
+        .start();
+    eval_against(&server, &tasks, &db, "baseline,memory");
+    let chats: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_chat())
+        .collect();
+    assert_eq!(chats.len(), 4, "2 held-out tasks x 2 conditions");
+    let (plain, with_memory): (Vec<_>, Vec<_>) =
+        chats.iter().partition(|r| r.messages().len() == 2);
+    assert_eq!(plain.len(), 2);
+    assert_eq!(
+        with_memory.len(),
+        2,
+        "both held-out add tasks have similar episodes"
+    );
+    let episodes: Vec<String> = Connection::open(&db)
+        .unwrap()
+        .prepare("SELECT candidate_code FROM episodes")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for request in &with_memory {
+        let messages = request.messages();
+        let roles: Vec<&str> = messages.iter().map(|(r, _)| r.as_str()).collect();
+        // system, two worked examples (user: a remembered task, assistant: its code), the task.
+        assert_eq!(
+            roles,
+            ["system", "user", "assistant", "user", "assistant", "user"],
+            "{messages:?}"
+        );
+        let task = request.user_message();
+        // The task turn is byte-identical to the no-memory prompt of the same task.
+        assert!(
+            plain.iter().any(|p| p.user_message() == task),
+            "no baseline request has the user message {task:?}"
+        );
+        assert!(!task.contains("Relevant knowledge from memory"), "{task}");
+        for pair in messages[1..5].chunks(2) {
+            let (example_task, code) = (&pair[0].1, &pair[1].1);
+            assert!(
+                example_task.starts_with("Task:\nReturn n plus "),
+                "{example_task}"
+            );
+            let name = example_task
+                .lines()
+                .find_map(|l| l.strip_prefix("Function name: "))
+                .unwrap();
+            assert!(
+                example_task.contains(&format!("Signature: def {name}(n):")),
+                "{example_task}"
+            );
+            assert!(code.starts_with(&format!("def {name}(n):")), "{code}");
+            assert!(
+                episodes.iter().any(|e| e.contains(code.as_str())),
+                "the example's code is a stored, verified episode: {code}"
+            );
+            assert_ne!(
+                example_task, &task,
+                "a held-out task is never its own example"
+            );
+        }
+    }
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM runs WHERE kind = 'eval' AND prompt_version = 'rslm-prompt-v2'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn without_an_adapter_memory_learning_and_learning_reuse_memory_and_baseline() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    let tasks = add_memory_through_a_fake_server(dir.path(), &db);
+    // Baseline answers right, memory answers wrong: the reused outcomes must be told apart.
+    let server = FakeOpenAi::builder()
+        .responder(|req| {
+            if req.messages().len() > 2 {
+                Reply::text("def f(n):\n    return 0")
+            } else {
+                Reply::text(add_answer(&req.user_message()))
+            }
+        })
+        .start();
+    let report = eval_against(
+        &server,
+        &tasks,
+        &db,
+        "baseline,memory_learning,memory,learning",
+    );
+    let chats = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_chat())
+        .count();
+    assert_eq!(chats, 4, "only baseline and memory_learning were generated");
+    let conditions = report["conditions"].as_array().unwrap();
+    let get = |name: &str| {
+        conditions
+            .iter()
+            .find(|c| c["condition"] == name)
+            .unwrap_or_else(|| panic!("{name} missing in {report}"))
+    };
+    assert!(get("baseline").get("same_outcomes_as").is_none());
+    assert!(get("memory_learning").get("same_outcomes_as").is_none());
+    assert_eq!(get("memory")["same_outcomes_as"], "memory_learning");
+    assert_eq!(get("learning")["same_outcomes_as"], "baseline");
+    assert_eq!(get("baseline")["pass_at_1"], 1.0);
+    assert_eq!(get("learning")["pass_at_1"], 1.0);
+    assert_eq!(get("memory_learning")["pass_at_1"], 0.0);
+    assert_eq!(get("memory")["pass_at_1"], 0.0);
+    assert_eq!(
+        get("memory")["per_task"],
+        get("memory_learning")["per_task"]
+    );
+    assert_eq!(
+        get("memory")["vs_baseline"],
+        get("memory_learning")["vs_baseline"]
+    );
+    assert_eq!(get("memory")["vs_baseline"]["only_baseline"], 2);
+    assert!(get("learning")["vs_baseline"]["p_value"].is_number());
+    assert!(
+        get("memory")["notes"]
+            .as_str()
+            .unwrap()
+            .contains("not generated twice")
+    );
+
+    // The table says so too.
+    let table = rslm()
+        .args([
+            "eval",
+            "--fast",
+            "--backend",
+            "openai",
+            "--model",
+            "fake-model",
+        ])
+        .args(["--conditions", "memory,memory_learning", "--k", "1"])
+        .args(["--heldout-size", "2", "--skip-precision", "--tasks"])
+        .arg(&tasks)
+        .arg("--base-url")
+        .arg(server.base_url())
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(table).unwrap();
+    assert!(
+        table.contains("memory_learning: same requests as memory"),
+        "{table}"
+    );
+}

@@ -149,12 +149,13 @@ fn the_loop_runs_against_the_real_model() {
         1
     );
 
-    // The held-out task under two conditions, paired.
+    // The held-out task under two conditions, paired; memory_learning (no adapter) sends the
+    // memory requests, so it reports memory's outcomes without generating them again.
     let mut cmd = rslm();
     cmd.args([
         "eval",
         "--conditions",
-        "baseline,memory",
+        "baseline,memory,memory_learning",
         "--k",
         "1",
         "--skip-precision",
@@ -165,12 +166,15 @@ fn the_loop_runs_against_the_real_model() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["simulation"], false);
     let conditions = report["conditions"].as_array().unwrap();
-    assert_eq!(conditions.len(), 2, "{report}");
+    assert_eq!(conditions.len(), 3, "{report}");
     for condition in conditions {
         assert_eq!(condition["tasks"], 1, "{condition}");
         let rate = condition["pass_at_1"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&rate));
     }
+    assert_eq!(conditions[2]["condition"], "memory_learning");
+    assert_eq!(conditions[2]["same_outcomes_as"], "memory", "{report}");
+    assert_eq!(conditions[2]["per_task"], conditions[1]["per_task"]);
     assert_eq!(
         count(
             &db,

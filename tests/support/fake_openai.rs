@@ -189,8 +189,35 @@ impl SeenRequest {
             .map(str::to_string)
     }
 
+    /// The last user message: the task itself, after any worked examples sent as earlier turns.
     pub fn user_message(&self) -> String {
-        self.message("user").unwrap_or_default()
+        self.messages()
+            .into_iter()
+            .rev()
+            .find(|(role, _)| role == "user")
+            .map(|(_, content)| content)
+            .unwrap_or_default()
+    }
+
+    /// Every message as (role, content), in order.
+    pub fn messages(&self) -> Vec<(String, String)> {
+        self.json()
+            .get("messages")
+            .and_then(Value::as_array)
+            .map(|all| {
+                all.iter()
+                    .map(|m| {
+                        let field = |k: &str| {
+                            m.get(k)
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_string()
+                        };
+                        (field("role"), field("content"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub fn system_message(&self) -> String {
