@@ -193,14 +193,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let decision = promotion::decide(&heldout_side.pairs(), &check_side.pairs(), args.alpha);
 
     let figures = format!(
-        "held-out {}/{} -> {}/{} ({} won, {} lost, exact McNemar p = {:.4}), check set {}/{} -> {}/{}",
+        "held-out {}/{} -> {}/{} ({} won, {} lost, exact McNemar p = {}), check set {}/{} -> {}/{}",
         heldout_side.current_passed(),
         heldout_side.tasks.len(),
         heldout_side.candidate_passed(),
         heldout_side.tasks.len(),
         decision.heldout_wins,
         decision.heldout_losses,
-        decision.p_value,
+        promotion::show_p(decision.p_value),
         check_side.current_passed(),
         check_side.tasks.len(),
         check_side.candidate_passed(),
