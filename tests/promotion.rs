@@ -420,3 +420,40 @@ fn eval_sends_the_active_adapter_and_reports_base_against_adapter() {
         2 * HELDOUT
     );
 }
+
+#[test]
+fn eval_of_an_adapter_condition_needs_a_server_that_loads_the_active_adapter() {
+    let s = setup(true);
+    // A llama.cpp server started without --lora: it lists no adapters.
+    let fake = FakeOpenAi::builder()
+        .lora_adapters(Vec::<String>::new())
+        .start();
+    let eval = |conditions: &str| {
+        rslm()
+            .args(["eval", "--backend", "openai", "--model"])
+            .arg(fake_openai::DEFAULT_MODEL)
+            .arg("--base-url")
+            .arg(fake.base_url())
+            .args(["--fast", "--skip-precision", "--conditions", conditions])
+            .arg("--heldout-size")
+            .arg(HELDOUT.to_string())
+            .arg("--tasks")
+            .arg(&s.tasks)
+            .arg("--db")
+            .arg(&s.db)
+            .assert()
+    };
+    eval("baseline,learning").code(1).stderr(
+        predicate::str::contains("does not load adapter current")
+            .and(predicate::str::contains("it loads no adapters"))
+            .and(predicate::str::contains(gguf(&s.current))),
+    );
+    assert_eq!(fake.chat_requests(), 0, "nothing ran");
+    // Without an adapter condition the active adapter is not needed.
+    eval("baseline").success();
+    assert!(
+        fake.chat_log()
+            .iter()
+            .all(|r| r.json().get("lora").is_none())
+    );
+}

@@ -122,7 +122,12 @@ pub fn execute(args: &Args) -> anyhow::Result<EvalReport> {
     let verifier = crate::verify::Verifier::start(args.verify.config())?;
     let store = Store::open_or_create(&args.db.db)?.0;
 
-    let adapter = crate::train::active_adapter_ref(&store, backend.as_ref())?;
+    // Only an eval that runs an adapter condition needs the server to serve the active adapter.
+    let adapter = if conditions.iter().any(|c| c.uses_adapter()) {
+        crate::train::active_adapter_ref(&store, backend.as_ref())?
+    } else {
+        None
+    };
     let run_id = store.start_run(&NewRun {
         kind: RunKind::Eval,
         backend: backend.name().into(),
