@@ -457,3 +457,48 @@ fn eval_of_an_adapter_condition_needs_a_server_that_loads_the_active_adapter() {
             .all(|r| r.json().get("lora").is_none())
     );
 }
+
+#[test]
+fn a_vllm_adapter_is_gated_by_model_name() {
+    let s = setup(false);
+    // vLLM serves the candidate under its own model name and the base model under the base name.
+    Store::open_existing(&s.db)
+        .unwrap()
+        .conn()
+        .execute(
+            "UPDATE adapters SET manifest_json = '{\"serving\": {\"model_name\": \"candidate-lora\"}}' WHERE name = 'candidate'",
+            [],
+        )
+        .unwrap();
+    let fake = FakeOpenAi::builder()
+        .models([fake_openai::DEFAULT_MODEL, "candidate-lora"])
+        .responder(|req| {
+            let (name, k) = function(req);
+            let tuned = req.model().as_deref() == Some("candidate-lora");
+            answer(&name, k, tuned || base_solves(k))
+        })
+        .start();
+    promote(&s, &fake, &["--name", "candidate"])
+        .success()
+        .stdout(predicate::str::contains(
+            "promoted: candidate is now the active adapter",
+        ));
+    let chats = fake.chat_log();
+    assert!(chats.iter().all(|r| r.json().get("lora").is_none()));
+    assert_eq!(
+        chats
+            .iter()
+            .filter(|r| r.model().as_deref() == Some("candidate-lora"))
+            .count(),
+        chats.len() / 2
+    );
+    assert_eq!(
+        Store::open_existing(&s.db)
+            .unwrap()
+            .active_adapter()
+            .unwrap()
+            .unwrap()
+            .name,
+        "candidate"
+    );
+}
