@@ -52,6 +52,9 @@ pub enum Command {
     SetActiveAdapter(commands::adapters::SetActiveArgs),
     /// Return to the previously active adapter (or to none).
     RollbackAdapter(commands::adapters::RollbackArgs),
+    /// The promotion gate: activate a candidate adapter only if it beats the active one (or the
+    /// base model) on the held-out set and does not regress on a check set.
+    PromoteAdapter(commands::promote_adapter::Args),
 }
 
 /// `--db`: the SQLite store.

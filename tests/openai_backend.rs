@@ -454,10 +454,14 @@ fn n_rejected_like_llama_cpp_falls_back_and_is_remembered() {
 fn llama_cpp_adapter_goes_into_lora() {
     let server = FakeOpenAi::start();
     let mut req = request(1);
-    req.adapter = Some(AdapterRef::LlamaCppId { id: 2, scale: 0.5 });
+    req.adapter = Some(AdapterRef::llama_cpp(2, 0.5, &[0, 2]));
     backend(&server).generate(&req).unwrap();
     let body = server.chat_log()[0].json();
-    assert_eq!(body["lora"], serde_json::json!([{"id": 2, "scale": 0.5}]));
+    assert_eq!(
+        body["lora"],
+        serde_json::json!([{"id": 0, "scale": 0.0}, {"id": 2, "scale": 0.5}]),
+        "every loaded adapter is listed, the others at scale 0"
+    );
     assert_eq!(body["model"], DEFAULT_MODEL);
 }
 

@@ -38,11 +38,66 @@ pub struct Shot {
     pub assistant: String,
 }
 
-/// How to ask a server for an adapter: llama.cpp's per-request `lora` id, or vLLM's model name.
+/// How to ask a server for an adapter: llama.cpp's per-request `lora` scales, or vLLM's model
+/// name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum AdapterRef {
-    LlamaCppId { id: u32, scale: f32 },
+    /// llama.cpp's `"lora": [{"id", "scale"}, ...]`. Ids follow the order of the server's
+    /// `--lora` flags; every adapter the server loads is listed (the wanted one at its scale, the
+    /// others at 0), so no request depends on the server's global scales or on what the previous
+    /// request of the same slot used.
+    LlamaCpp(Vec<LoraScale>),
     ModelName(String),
+}
+
+/// One entry of llama.cpp's per-request `lora` list.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LoraScale {
+    pub id: u32,
+    pub scale: f32,
+}
+
+impl AdapterRef {
+    /// llama.cpp: adapter `id` at `scale`, every other adapter in `loaded` at 0.
+    pub fn llama_cpp(id: u32, scale: f32, loaded: &[u32]) -> AdapterRef {
+        let mut ids: Vec<u32> = loaded.to_vec();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+        ids.sort_unstable();
+        AdapterRef::LlamaCpp(
+            ids.into_iter()
+                .map(|i| LoraScale {
+                    id: i,
+                    scale: if i == id { scale } else { 0.0 },
+                })
+                .collect(),
+        )
+    }
+
+    /// The same request with every adapter at scale 0: the base model (llama.cpp); `None` for a
+    /// server that serves the base model under its own name (vLLM).
+    pub fn base_model(&self) -> Option<AdapterRef> {
+        match self {
+            AdapterRef::LlamaCpp(scales) => Some(AdapterRef::LlamaCpp(
+                scales
+                    .iter()
+                    .map(|s| LoraScale {
+                        id: s.id,
+                        scale: 0.0,
+                    })
+                    .collect(),
+            )),
+            AdapterRef::ModelName(_) => None,
+        }
+    }
+}
+
+/// An adapter a server reports as loaded (llama.cpp's `GET /lora-adapters`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadedAdapter {
+    pub id: u32,
+    pub path: String,
 }
 
 /// One generated candidate with what the lab records about it.
@@ -71,4 +126,9 @@ pub trait Backend: Send + Sync {
     /// Returns `request.n` candidates. An `Err` means the backend itself failed (e.g. the server
     /// went away); a response without code is a `Candidate` with an `error`, not an `Err`.
     fn generate(&self, request: &GenerationRequest) -> anyhow::Result<Vec<Candidate>>;
+    /// The LoRA adapters the server has loaded, with the ids requests use, or `None` when the
+    /// server does not say (no such endpoint: not llama.cpp, or the simulator).
+    fn loaded_adapters(&self) -> anyhow::Result<Option<Vec<LoadedAdapter>>> {
+        Ok(None)
+    }
 }

@@ -30,7 +30,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::extract::{drop_unfinished_tail, extract_code};
-use super::{AdapterRef, Backend, Candidate, GenerationRequest};
+use super::{AdapterRef, Backend, Candidate, GenerationRequest, LoadedAdapter};
 
 /// First retry delay; doubles per attempt up to `BACKOFF_CAP`, with jitter.
 const BACKOFF_BASE: Duration = Duration::from_millis(250);
@@ -169,6 +169,8 @@ struct Inner {
     api_root: String,
     chat_url: String,
     models_url: String,
+    /// llama.cpp's `/lora-adapters`, at the server root (the API root without a final `/v1`).
+    lora_url: String,
     n_support: AtomicU8,
 }
 
@@ -205,6 +207,7 @@ impl OpenAiBackend {
             api_root: shown.as_str().trim_end_matches('/').to_string(),
             chat_url: format!("{root_str}/chat/completions"),
             models_url: format!("{root_str}/models"),
+            lora_url: server_root(&root),
             config,
             n_support: AtomicU8::new(N_UNKNOWN),
         };
@@ -247,6 +250,18 @@ impl Backend for OpenAiBackend {
         let request = Arc::new(request.clone());
         self.runtime.block_on(inner.generate(request))
     }
+
+    fn loaded_adapters(&self) -> anyhow::Result<Option<Vec<LoadedAdapter>>> {
+        let inner = &self.inner;
+        self.runtime.block_on(inner.loaded_adapters())
+    }
+}
+
+/// `/lora-adapters` at the server root: the API root without a final `/v1`.
+fn server_root(api_root: &reqwest::Url) -> String {
+    let root = api_root.as_str().trim_end_matches('/');
+    let root = root.strip_suffix("/v1").unwrap_or(root);
+    format!("{root}/lora-adapters")
 }
 
 /// Parses and normalizes `base_url` into the API root (see the module doc).
@@ -355,6 +370,36 @@ enum ChatError {
 }
 
 impl Inner {
+    /// llama.cpp's `GET /lora-adapters` (at the server root, beside `/v1`): `[{"id", "path",
+    /// "scale"}, ...]`. Any other answer (404, not that shape) means the server does not say.
+    async fn loaded_adapters(&self) -> anyhow::Result<Option<Vec<LoadedAdapter>>> {
+        let reply = match self.send(self.client.get(&self.lora_url)).await {
+            Ok(reply) => reply,
+            Err(failure) => bail!(
+                "cannot ask the model server at {} which LoRA adapters it loads: {}",
+                self.api_root,
+                describe(&failure)
+            ),
+        };
+        if !reply.status.is_success() {
+            return Ok(None);
+        }
+        let Ok(list) = serde_json::from_slice::<Vec<Value>>(&reply.body) else {
+            return Ok(None);
+        };
+        let mut adapters = Vec::with_capacity(list.len());
+        for entry in list {
+            match (entry["id"].as_u64(), entry["path"].as_str()) {
+                (Some(id), Some(path)) => adapters.push(LoadedAdapter {
+                    id: id as u32,
+                    path: path.to_string(),
+                }),
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(adapters))
+    }
+
     async fn preflight(&self) -> anyhow::Result<ServerInfo> {
         let mut attempt = 0;
         let body = loop {
@@ -647,8 +692,13 @@ impl Inner {
         if n > 1 {
             body["n"] = json!(n);
         }
-        if let Some(AdapterRef::LlamaCppId { id, scale }) = &request.adapter {
-            body["lora"] = json!([{"id": id, "scale": scale}]);
+        if let Some(AdapterRef::LlamaCpp(scales)) = &request.adapter {
+            body["lora"] = json!(
+                scales
+                    .iter()
+                    .map(|s| json!({"id": s.id, "scale": s.scale}))
+                    .collect::<Vec<_>>()
+            );
         }
         body
     }

@@ -129,7 +129,7 @@ pub fn list(args: ListArgs) -> anyhow::Result<()> {
 }
 
 /// An adapter by name; an unknown name is a usage error listing what exists.
-fn find(store: &Store, name: &str) -> anyhow::Result<Adapter> {
+pub(crate) fn find(store: &Store, name: &str) -> anyhow::Result<Adapter> {
     if let Some(adapter) = store.adapter_by_name(name)? {
         if !std::path::Path::new(&adapter.path).exists() {
             anyhow::bail!(

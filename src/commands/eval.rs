@@ -68,6 +68,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", render_table(&report));
+        if let Some(check) = &report.regression_check {
+            for c in check["comparisons"].as_array().into_iter().flatten() {
+                println!(
+                    "regression check, adapter {}: {} {} -> {} {}: {} tasks won, {} lost (exact McNemar p = {})",
+                    check["adapter"].as_str().unwrap_or("?"),
+                    c["base_model"].as_str().unwrap_or("?"),
+                    c["pass_at_1_base_model"],
+                    c["adapter"].as_str().unwrap_or("?"),
+                    c["pass_at_1_adapter"],
+                    c["tasks_won"],
+                    c["tasks_lost"],
+                    crate::eval::report::format_p(c["p_value"].as_f64().unwrap_or(1.0)),
+                );
+            }
+        }
         if let Some(out) = &args.output {
             println!("results: {}", out.display());
         }
@@ -109,7 +124,12 @@ pub fn execute(args: &Args) -> anyhow::Result<EvalReport> {
     let verifier = crate::verify::Verifier::start(args.verify.config())?;
     let store = Store::open_or_create(&args.db.db)?.0;
 
-    let adapter = crate::train::active_adapter_ref(&store, backend.as_ref())?;
+    // Only an eval that runs an adapter condition needs the server to serve the active adapter.
+    let adapter = if conditions.iter().any(|c| c.uses_adapter()) {
+        crate::train::active_adapter_ref(&store, backend.as_ref())?
+    } else {
+        None
+    };
     let run_id = store.start_run(&NewRun {
         kind: RunKind::Eval,
         backend: backend.name().into(),
@@ -190,6 +210,9 @@ pub fn execute(args: &Args) -> anyhow::Result<EvalReport> {
             report.conditions.push(result);
         }
         report.compare_with_baseline()?;
+        if let Some(a) = &adapter {
+            report.regression_check = regression_check(&report, &a.name)?;
+        }
         Ok(())
     })();
     if let Err(e) = outcome {
@@ -250,6 +273,51 @@ pub fn execute(args: &Args) -> anyhow::Result<EvalReport> {
         write_json(out, &payload)?;
     }
     Ok(report)
+}
+
+/// Base model against the active adapter, task by task: `learning` against `baseline` and
+/// `memory_learning` against `memory` (the same prompts, only the weights differ), with the
+/// tasks the adapter lost. `None` when the eval ran neither pair.
+fn regression_check(
+    report: &EvalReport,
+    adapter: &str,
+) -> anyhow::Result<Option<serde_json::Value>> {
+    let find = |name: &str| report.conditions.iter().find(|c| c.condition == name);
+    let mut comparisons = Vec::new();
+    for (without, with) in [("baseline", "learning"), ("memory", "memory_learning")] {
+        let (Some(base), Some(tuned)) = (find(without), find(with)) else {
+            continue;
+        };
+        let paired = crate::eval::report::PairedComparison::between(base, tuned)?;
+        let solved = |c: &ConditionResult| -> HashSet<String> {
+            c.per_task
+                .iter()
+                .filter(|t| t.solved())
+                .map(|t| t.task_id.clone())
+                .collect()
+        };
+        let (b, t) = (solved(base), solved(tuned));
+        let mut lost: Vec<&String> = b.difference(&t).collect();
+        let mut won: Vec<&String> = t.difference(&b).collect();
+        lost.sort();
+        won.sort();
+        comparisons.push(serde_json::json!({
+            "base_model": without, "adapter": with,
+            "pass_at_1_base_model": base.pass_at_1, "pass_at_1_adapter": tuned.pass_at_1,
+            "tasks_won": paired.only_condition, "tasks_lost": paired.only_baseline,
+            "p_value": paired.p_value, "won": won, "lost": lost,
+            "regression": paired.only_baseline > paired.only_condition,
+        }));
+    }
+    if comparisons.is_empty() {
+        return Ok(None);
+    }
+    let regression = comparisons.iter().any(|c| c["regression"] == true);
+    Ok(Some(serde_json::json!({
+        "adapter": adapter,
+        "comparisons": comparisons,
+        "regression": regression,
+    })))
 }
 
 fn notes_for(condition: Condition, simulation: bool, adapter: Option<&str>) -> String {

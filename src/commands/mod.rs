@@ -8,6 +8,7 @@ pub mod import_tasks;
 pub mod init_db;
 pub mod knowledge;
 pub mod plot;
+pub mod promote_adapter;
 pub mod run_iteration;
 pub mod seed_tasks;
 pub mod self_improve;
@@ -36,5 +37,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::ListAdapters(args) => adapters::list(args),
         Command::SetActiveAdapter(args) => adapters::set_active(args),
         Command::RollbackAdapter(args) => adapters::rollback(args),
+        Command::PromoteAdapter(args) => promote_adapter::run(args),
     }
 }

@@ -119,7 +119,7 @@ impl Condition {
         let adapter = if self.uses_adapter() {
             adapter.cloned()
         } else {
-            adapter.cloned().and_then(base_model_request)
+            adapter.and_then(AdapterRef::base_model)
         };
         (self.memory(simulation), adapter)
     }
@@ -210,17 +210,6 @@ impl ConditionRun<'_> {
     }
 }
 
-/// How a condition without the adapter asks for the base model while an adapter is loaded.
-/// llama.cpp reuses a prompt cache computed under the previous request's adapter when a request
-/// carries no `lora` field (measured: it returns garbage), so the base model is requested
-/// explicitly as the adapter at scale 0. vLLM serves the base model under its own name.
-fn base_model_request(adapter: AdapterRef) -> Option<AdapterRef> {
-    match adapter {
-        AdapterRef::LlamaCppId { id, .. } => Some(AdapterRef::LlamaCppId { id, scale: 0.0 }),
-        AdapterRef::ModelName(_) => None,
-    }
-}
-
 /// Re-verifies stored episodes now: every one must still pass (memory precision).
 pub fn memory_precision(
     store: &Store,
@@ -262,14 +251,25 @@ mod tests {
 
     #[test]
     fn conditions_without_the_adapter_ask_llama_cpp_for_scale_zero() {
+        // llama.cpp reuses a prompt cache computed under the previous request's adapter when a
+        // request carries no `lora` field (measured: garbage), so the base model is requested
+        // explicitly as every loaded adapter at scale 0. vLLM serves it under its own name.
+        let scales = |v: &[(u32, f32)]| {
+            AdapterRef::LlamaCpp(
+                v.iter()
+                    .map(|&(id, scale)| crate::backend::LoraScale { id, scale })
+                    .collect(),
+            )
+        };
         assert_eq!(
-            base_model_request(AdapterRef::LlamaCppId { id: 2, scale: 1.0 }),
-            Some(AdapterRef::LlamaCppId { id: 2, scale: 0.0 })
+            AdapterRef::llama_cpp(2, 1.0, &[0, 1]).base_model(),
+            Some(scales(&[(0, 0.0), (1, 0.0), (2, 0.0)]))
         );
         assert_eq!(
-            base_model_request(AdapterRef::ModelName("lora-1".into())),
-            None
+            AdapterRef::llama_cpp(1, 1.0, &[0, 1]),
+            scales(&[(0, 0.0), (1, 1.0)])
         );
+        assert_eq!(AdapterRef::ModelName("lora-1".into()).base_model(), None);
     }
 
     #[test]

@@ -17,10 +17,9 @@ pub mod trainer;
 
 use std::path::Path;
 
-use rusqlite::OptionalExtension as _;
-
-use crate::backend::{AdapterRef, Backend};
+use crate::backend::{AdapterRef, Backend, LoadedAdapter};
 use crate::store::Store;
+use crate::store::adapters::Adapter;
 
 /// The active adapter and how to request it from the server.
 #[derive(Debug, Clone)]
@@ -30,6 +29,7 @@ pub struct ActiveAdapter {
 }
 
 /// The adapter that `learning` conditions use, if one is active and the backend can serve it.
+/// A llama.cpp server that lists its adapters (`GET /lora-adapters`) must load the active one.
 pub fn active_adapter_ref(
     store: &Store,
     backend: &dyn Backend,
@@ -37,35 +37,76 @@ pub fn active_adapter_ref(
     if backend.is_simulation() {
         return Ok(None);
     }
-    let row: Option<(String, Option<String>)> = store
-        .conn()
-        .query_row(
-            "SELECT name, manifest_json FROM adapters WHERE active = 1 ORDER BY id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let Some((name, manifest)) = row else {
+    let Some(adapter) = store.active_adapter()? else {
         return Ok(None);
     };
-    let manifest: serde_json::Value = manifest
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()?
-        .unwrap_or_default();
-    let reference = match (
-        manifest["serving"]["llamacpp_id"].as_u64(),
-        manifest["serving"]["model_name"].as_str(),
-    ) {
-        (Some(id), _) => AdapterRef::LlamaCppId {
-            id: id as u32,
-            scale: 1.0,
-        },
-        (None, Some(model)) => AdapterRef::ModelName(model.to_string()),
+    let loaded = backend.loaded_adapters()?;
+    let reference = adapter_request(&adapter, loaded.as_deref())?;
+    Ok(Some(ActiveAdapter {
+        name: adapter.name,
+        reference,
+    }))
+}
+
+/// How to ask the server for `adapter`.
+///
+/// llama.cpp numbers adapters in the order of its `--lora` flags. When the server lists what it
+/// loaded (`GET /lora-adapters`, llama.cpp's server), the id is the entry whose file is the
+/// manifest's `serving.gguf`, whatever the order, so a server loading several adapters (the
+/// promotion gate compares two) is addressed correctly; a server that loads other adapters but
+/// not this one is an error naming the file to load. A server that does not list adapters is
+/// asked for the manifest's `serving.llamacpp_id` (0: the convention of a server loading the
+/// active adapter alone). vLLM serves the adapter under its model name.
+pub fn adapter_request(
+    adapter: &Adapter,
+    loaded: Option<&[LoadedAdapter]>,
+) -> anyhow::Result<AdapterRef> {
+    let manifest = adapter.manifest.clone().unwrap_or_default();
+    let serving = &manifest["serving"];
+    if let Some(model) = serving["model_name"].as_str() {
+        return Ok(AdapterRef::ModelName(model.to_string()));
+    }
+    let Some(default_id) = serving["llamacpp_id"].as_u64() else {
         // vLLM serves an adapter under the name it was registered with.
-        (None, None) => AdapterRef::ModelName(name.clone()),
+        return Ok(AdapterRef::ModelName(adapter.name.clone()));
     };
-    Ok(Some(ActiveAdapter { name, reference }))
+    let Some(loaded) = loaded else {
+        return Ok(AdapterRef::llama_cpp(default_id as u32, 1.0, &[]));
+    };
+    let gguf = serving["gguf"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{}/adapter.gguf", adapter.path));
+    let ids: Vec<u32> = loaded.iter().map(|l| l.id).collect();
+    match loaded.iter().find(|l| same_file(&l.path, &gguf)) {
+        Some(entry) => Ok(AdapterRef::llama_cpp(entry.id, 1.0, &ids)),
+        None => {
+            let serves = if loaded.is_empty() {
+                "no adapters".to_string()
+            } else {
+                loaded
+                    .iter()
+                    .map(|l| format!("id {} = {}", l.id, l.path))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            anyhow::bail!(
+                "the model server does not load adapter {} ({gguf}); it loads {serves}. Restart it with the adapter: scripts/model_server.sh restart --lora {gguf} (one --lora per adapter to compare)",
+                adapter.name
+            )
+        }
+    }
+}
+
+/// The same file, whether the server reports it relative, absolute or through a symlink.
+fn same_file(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
 }
 
 /// Which server the manifest's `serving` field addresses by default.
@@ -145,10 +186,7 @@ mod tests {
         store.activate_adapter(Some(1), "test").unwrap();
         let active = active_adapter_ref(&store, &RealServer).unwrap().unwrap();
         assert_eq!(active.name, "a");
-        assert_eq!(
-            active.reference,
-            AdapterRef::LlamaCppId { id: 0, scale: 1.0 }
-        );
+        assert_eq!(active.reference, AdapterRef::llama_cpp(0, 1.0, &[]));
         store.activate_adapter(Some(2), "test").unwrap();
         let active = active_adapter_ref(&store, &RealServer).unwrap().unwrap();
         assert_eq!(active.reference, AdapterRef::ModelName("b".into()));

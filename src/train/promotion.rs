@@ -48,7 +48,8 @@ pub fn decide(heldout: &[Paired], check: &[Paired], alpha: f64) -> Decision {
         (
             false,
             format!(
-                "held-out gain not significant ({wins} won, {losses} lost, exact McNemar p = {p_value:.3} >= {alpha})"
+                "held-out gain not significant ({wins} won, {losses} lost, exact McNemar p = {} >= {alpha})",
+                show_p(p_value)
             ),
         )
     } else if check_candidate < check_current {
@@ -62,7 +63,8 @@ pub fn decide(heldout: &[Paired], check: &[Paired], alpha: f64) -> Decision {
         (
             true,
             format!(
-                "held-out {wins} won, {losses} lost (p = {p_value:.3}); check set {check_candidate} >= {check_current}"
+                "held-out {wins} won, {losses} lost (exact McNemar p = {} < {alpha}); check set {check_candidate} >= {check_current} passed",
+                show_p(p_value)
             ),
         )
     };
@@ -74,6 +76,15 @@ pub fn decide(heldout: &[Paired], check: &[Paired], alpha: f64) -> Decision {
         p_value,
         check_current,
         check_candidate,
+    }
+}
+
+/// A p-value for a recorded reason: three decimals, or two significant digits below 0.001.
+pub fn show_p(p: f64) -> String {
+    if p < 0.001 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.3}")
     }
 }
 

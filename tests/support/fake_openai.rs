@@ -28,7 +28,9 @@
 //! reply. `Reply::Text` gives one choice per requested `n` (or one under `NMode::Ignore`);
 //! `Reply::Choices` gives exactly the listed choices whatever `n` was. `usage` counts words:
 //! prompt = words of all messages, completion = words of all choices.
-//! Also served: `GET /v1/models` (404 after `.no_models_endpoint()`) and `GET /health`.
+//! Also served: `GET /v1/models` (404 after `.no_models_endpoint()`), `GET /health`, and
+//! `GET /lora-adapters` after `.lora_adapters([...])` (llama.cpp's list of loaded adapters; a
+//! responder can answer by `req.applied_loras()` or `req.model()` to act as several adapters).
 //! Dropping the server stops it and releases hanging connections.
 
 #![allow(dead_code)]
@@ -189,6 +191,24 @@ impl SeenRequest {
             .map(str::to_string)
     }
 
+    /// The ids of the llama.cpp adapters this request applies (`"lora"` entries with a scale
+    /// other than 0), sorted; empty for the base model.
+    pub fn applied_loras(&self) -> Vec<u64> {
+        let mut ids: Vec<u64> = self
+            .json()
+            .get("lora")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter(|e| e.get("scale").and_then(Value::as_f64).unwrap_or(0.0) != 0.0)
+                    .filter_map(|e| e.get("id").and_then(Value::as_u64))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ids.sort_unstable();
+        ids
+    }
+
     /// The last user message: the task itself, after any worked examples sent as earlier turns.
     pub fn user_message(&self) -> String {
         self.messages()
@@ -234,9 +254,21 @@ pub struct Builder {
     n_mode: NMode,
     default_reply: Reply,
     responder: Option<Responder>,
+    lora_adapters: Option<Vec<String>>,
 }
 
 impl Builder {
+    /// `GET /lora-adapters` (at the server root, as llama.cpp's server) lists these files with
+    /// ids 0, 1, ... in order, at scale 0; without this call it answers 404.
+    pub fn lora_adapters<I, S>(mut self, paths: I) -> Builder
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.lora_adapters = Some(paths.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// The ids `GET /v1/models` lists.
     pub fn models<I, S>(mut self, models: I) -> Builder
     where
@@ -298,6 +330,7 @@ impl Builder {
             n_mode: self.n_mode,
             default_reply: self.default_reply,
             responder: self.responder,
+            lora_adapters: self.lora_adapters,
         });
         let accept_shared = Arc::clone(&shared);
         let accept = std::thread::spawn(move || {
@@ -340,6 +373,7 @@ struct Shared {
     n_mode: NMode,
     default_reply: Reply,
     responder: Option<Responder>,
+    lora_adapters: Option<Vec<String>>,
 }
 
 struct State {
@@ -360,6 +394,7 @@ impl FakeOpenAi {
             n_mode: NMode::Honour,
             default_reply: Reply::text(DEFAULT_ANSWER),
             responder: None,
+            lora_adapters: None,
         }
     }
 
@@ -488,6 +523,20 @@ fn serve(shared: &Shared, stream: TcpStream) -> std::io::Result<()> {
                 None => (404, error_body("not found")),
             },
             ("GET", "/health") => (200, json!({"status": "ok"}).to_string()),
+            ("GET", "/lora-adapters") => match &shared.lora_adapters {
+                Some(paths) => (
+                    200,
+                    Value::Array(
+                        paths
+                            .iter()
+                            .enumerate()
+                            .map(|(id, path)| json!({"id": id, "path": path, "scale": 0.0}))
+                            .collect(),
+                    )
+                    .to_string(),
+                ),
+                None => (404, error_body("not found")),
+            },
             _ => (404, error_body("not found")),
         };
         return respond(&mut out, status, "application/json", None, &body);
