@@ -3,6 +3,8 @@
 //! adapters (`GET /lora-adapters`): its answer depends on which adapter a request applies, so a
 //! test decides what the base model, the current adapter and the candidate solve.
 
+#[path = "support/add_tasks.rs"]
+mod add_tasks;
 #[path = "cli/common.rs"]
 mod common;
 #[path = "support/fake_openai.rs"]
@@ -19,27 +21,6 @@ use rslm::store::adapters::NewAdapter;
 
 const TASKS: usize = 60;
 const HELDOUT: usize = 20;
-
-/// `add_{i}(n) = n + i` tasks.
-fn write_tasks(dir: &Path) -> PathBuf {
-    let path = dir.join("tasks.jsonl");
-    let lines: Vec<String> = (1..=TASKS)
-        .map(|i| {
-            serde_json::json!({
-                "task_id": format!("add_{i}-t"),
-                "prompt": format!("Return n plus {i}."),
-                "function_name": format!("add_{i}"),
-                "signature": "(n)",
-                "family": "add",
-                "reference_tests": format!("from solution import *\n\n\ndef test_add():\n    assert add_{i}(1) == {}\n", 1 + i),
-                "assert_tests": [format!("assert add_{i}(1) == {}", 1 + i)],
-            })
-            .to_string()
-        })
-        .collect();
-    std::fs::write(&path, lines.join("\n")).unwrap();
-    path
-}
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -62,7 +43,7 @@ fn gguf(dir: &Path) -> String {
 fn setup(active_current: bool) -> Setup {
     let dir = tempdir();
     let db = dir.path().join("m.sqlite");
-    let tasks = write_tasks(dir.path());
+    let tasks = add_tasks::write_add_tasks(dir.path(), TASKS);
     let all = rslm::tasks::loader::TaskSource::parse(&tasks.display().to_string())
         .load()
         .unwrap();

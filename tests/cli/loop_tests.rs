@@ -7,28 +7,9 @@ use std::time::{Duration, Instant};
 use predicates::prelude::*;
 use rusqlite::Connection;
 
+use crate::add_tasks::write_add_tasks;
 use crate::common::{rslm, tempdir};
 use crate::fake_openai::{FakeOpenAi, Reply};
-
-/// Writes `n` tiny tasks `add_{i}(n) = n + i` and returns the file.
-fn write_add_tasks(dir: &Path, n: usize) -> PathBuf {
-    let path = dir.join("tasks.jsonl");
-    let lines: Vec<String> = (1..=n)
-        .map(|i| {
-            serde_json::json!({
-                "task_id": format!("add_{i}-t"),
-                "prompt": format!("Return n plus {i}."),
-                "function_name": format!("add_{i}"),
-                "signature": "(n)",
-                "reference_tests": format!("from solution import *\n\n\ndef test_add():\n    assert add_{i}(1) == {}\n", 1 + i),
-                "assert_tests": [format!("assert add_{i}(1) == {}", 1 + i), format!("assert add_{i}(-4) == {}", i as i64 - 4)],
-            })
-            .to_string()
-        })
-        .collect();
-    std::fs::write(&path, lines.join("\n")).unwrap();
-    path
-}
 
 /// A correct answer for the add tasks, read off the prompt the server receives.
 fn add_answer(user: &str) -> String {

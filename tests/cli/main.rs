@@ -1,5 +1,7 @@
 //! Integration tests through the real `rslm` binary, one test binary with a module per topic.
 
+#[path = "../support/add_tasks.rs"]
+mod add_tasks;
 mod common;
 #[path = "../support/fake_openai.rs"]
 mod fake_openai;
