@@ -296,6 +296,10 @@ struct ChatResponse {
     choices: Vec<Choice>,
     #[serde(default)]
     usage: Option<Usage>,
+    /// llama.cpp's own field; its presence says the server is llama.cpp, whose `usage` with
+    /// n > 1 counts one choice only (measured), not all of them as the OpenAI API does.
+    #[serde(default)]
+    timings: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -573,6 +577,7 @@ impl Inner {
             .sort_by_key(|c| c.index.unwrap_or(u32::MAX));
         response.choices.truncate(limit);
         let usage = response.usage.unwrap_or_default();
+        let usage_is_one_choice = count > 1 && response.timings.is_some();
         response
             .choices
             .iter()
@@ -595,7 +600,14 @@ impl Inner {
                     code: code.unwrap_or_default(),
                     raw,
                     prompt_tokens: usage.prompt_tokens.map(|t| share(t, count, i)),
-                    completion_tokens: usage.completion_tokens.map(|t| share(t, count, i)),
+                    completion_tokens: if usage_is_one_choice {
+                        // Only a choice cut by the limit has a known length; the others are
+                        // recorded as unknown rather than as a wrong number.
+                        (choice.finish_reason.as_deref() == Some("length"))
+                            .then_some(request.max_tokens)
+                    } else {
+                        usage.completion_tokens.map(|t| share(t, count, i))
+                    },
                     latency_ms,
                     error,
                 }
@@ -999,6 +1011,45 @@ mod tests {
         assert!(api_root("ftp://api.example.com/v1").is_err());
         assert!(api_root("localhost:8080").is_err());
         assert!(api_root("not a url").is_err());
+    }
+
+    #[test]
+    fn completion_tokens_of_llama_cpp_with_several_choices_are_known_only_when_cut() {
+        let request = GenerationRequest {
+            system: String::new(),
+            user: String::new(),
+            shots: Vec::new(),
+            function_name: "add".into(),
+            n: 2,
+            temperature: 0.7,
+            max_tokens: 30,
+            seed: 0,
+            adapter: None,
+        };
+        let choices = serde_json::json!([
+            {"index": 0, "finish_reason": "length", "message": {"content": "def add(a, b): return a + b"}},
+            {"index": 1, "finish_reason": "stop", "message": {"content": "def add(a, b): return a+b"}},
+        ]);
+        let usage = serde_json::json!({"prompt_tokens": 40, "completion_tokens": 30});
+        let tokens = |body: Value| -> Vec<Option<u32>> {
+            let response: ChatResponse = serde_json::from_value(body).unwrap();
+            Inner::candidates(&request, response, 1.0, 2)
+                .iter()
+                .map(|c| c.completion_tokens)
+                .collect()
+        };
+        // llama.cpp (it sends `timings`) counted one choice: 30 is not the total of two.
+        assert_eq!(
+            tokens(
+                serde_json::json!({"choices": choices, "usage": usage, "timings": {"predicted_n": 30}})
+            ),
+            vec![Some(30), None]
+        );
+        // The OpenAI API counts every choice: the total is shared.
+        assert_eq!(
+            tokens(serde_json::json!({"choices": choices, "usage": usage})),
+            vec![Some(15), Some(15)]
+        );
     }
 
     #[test]
