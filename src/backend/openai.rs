@@ -299,7 +299,7 @@ struct ChatResponse {
     /// llama.cpp's own field; its presence says the server is llama.cpp, whose `usage` with
     /// n > 1 counts one choice only (measured), not all of them as the OpenAI API does.
     #[serde(default)]
-    timings: Option<Value>,
+    timings: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -584,8 +584,9 @@ impl Inner {
             .enumerate()
             .map(|(i, choice)| {
                 let raw = choice.text();
+                let cut_by_limit = choice.finish_reason.as_deref() == Some("length");
                 let mut code = extract_code(&raw, &request.function_name);
-                if choice.finish_reason.as_deref() == Some("length") {
+                if cut_by_limit {
                     code = code.map(|c| drop_unfinished_tail(&c, &raw, &request.function_name));
                 }
                 let error = match &code {
@@ -603,8 +604,7 @@ impl Inner {
                     completion_tokens: if usage_is_one_choice {
                         // Only a choice cut by the limit has a known length; the others are
                         // recorded as unknown rather than as a wrong number.
-                        (choice.finish_reason.as_deref() == Some("length"))
-                            .then_some(request.max_tokens)
+                        cut_by_limit.then_some(request.max_tokens)
                     } else {
                         usage.completion_tokens.map(|t| share(t, count, i))
                     },

@@ -71,7 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if let Some(check) = &report.regression_check {
             for c in check["comparisons"].as_array().into_iter().flatten() {
                 println!(
-                    "regression check, adapter {}: {} {} -> {} {}: {} tasks won, {} lost (exact McNemar p = {})",
+                    "regression check, adapter {}: {} {} -> {} {}: {} tasks won, {} lost (exact McNemar {})",
                     check["adapter"].as_str().unwrap_or("?"),
                     c["base_model"].as_str().unwrap_or("?"),
                     c["pass_at_1_base_model"],
@@ -79,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     c["pass_at_1_adapter"],
                     c["tasks_won"],
                     c["tasks_lost"],
-                    crate::eval::report::format_p(c["p_value"].as_f64().unwrap_or(1.0)),
+                    crate::eval::report::p_clause(c["p_value"].as_f64().unwrap_or(1.0)),
                 );
             }
         }
