@@ -87,6 +87,17 @@ pub fn wall_limit(cpu_budget: Duration) -> Duration {
     (cpu_budget * 4).max(cpu_budget + Duration::from_secs(1))
 }
 
+/// How many times the worker extends the wall-clock backstop by [`wall_limit`] while the
+/// candidate is still runnable (a loaded machine, not a sleeping candidate); must match
+/// `Channel.EXTENSIONS` in harness.py.
+pub const WALL_EXTENSIONS: u32 = 4;
+
+/// The longest a worker may take for one candidate before rslm deems it unresponsive: the
+/// backstop and all its extensions.
+pub fn hard_wall_limit(cpu_budget: Duration) -> Duration {
+    wall_limit(cpu_budget) * (1 + WALL_EXTENSIONS)
+}
+
 impl crate::cli::VerifyArgs {
     /// The verifier settings of the pipeline commands (`--fast-verify`, `--verify-timeout`,
     /// `--verify-workers`); clap has checked that a given timeout is a positive number of seconds.

@@ -1,31 +1,45 @@
-"""rslm verifier worker: a warm Python process that forks one isolated child per candidate.
+"""rslm verifier worker: decides verdicts where the candidate cannot reach.
 
-Started by rslm (src/verify/worker.rs) as `python -S|-s [-P] harness.py CONFIG_JSON` (-S in fast
-mode: no site-packages needed, and a lean worker forks faster), with a
-scrubbed environment and one Unix socket on fds 0 and 1. Protocol, one JSON object per line:
+Started by rslm (src/verify/worker.rs) as `python -S|-s [-P] harness.py CONFIG_JSON` with a scrubbed
+environment and one Unix socket on fds 0 and 1. rslm prepends confine.py (Landlock, seccomp,
+capabilities, pids cgroups) to this file. Three kinds of process, each with one job:
+
+- the worker (this process, trusted) holds the hidden tests and decides every verdict. In fast
+  mode it runs the assert lines or plain test functions itself; in pytest mode it forks a judge
+  per candidate that runs real pytest. Either way the candidate's function is a proxy that sends
+  the call's arguments as plain data to the candidate's process and decodes the plain data that
+  comes back. The worker is not dumpable, so no process of the same user can read its memory.
+- the zygote, forked from the worker at start, before the worker has seen any test or candidate.
+  It only ever forks candidate processes, so a candidate's memory holds no test, no expected
+  value and no other candidate's code. It owns the namespaces and the pids cgroup.
+- the candidate process, forked by the zygote per candidate: its own process group, rlimits, no
+  capabilities, Landlock (reads only of the Python installation, writes only in its own directory,
+  no TCP, signals and abstract sockets scoped) and seccomp (no Unix sockets, ptrace or signals
+  outside its group). It receives the candidate's source on its socket, runs it, then answers
+  calls until the socket closes. Nothing it sends is trusted: a return value is a claim that the
+  worker compares with what the test expects.
+
+Protocol with rslm, one JSON object per line:
 
     worker -> rslm   {"ready": true, "isolation": {...}, ...} or {"ready": false, "error": "..."}
     rslm -> worker   {"code", "function_name", "kind": "asserts"|"module"|"pytest", "tests",
                       "cpu_budget", "timeout" (wall-clock seconds), "memory_mb"}
-    worker -> rslm   {"started": PID}            (the child's pid = its process group)
+    worker -> rslm   {"started": PID}            (the candidate's pid = its process group)
     worker -> rslm   {"verdict": "pass"|..., "tests_run", "tests_passed", "first_failure",
-                      "log", "duration_ms"}
-
-The child runs the candidate and the tests in one process, so its exit code proves nothing. It
-reports on a private pipe, after the last test, a line carrying a per-run nonce and its pid; a
-child that exits without that line (os._exit, sys.exit at the wrong time, a signal) is a crash.
+                      "log", "duration_ms", "retire"}
 """
 
 import builtins
 import ctypes
-import errno
-import importlib
+import gc
 import json
 import os
 import resource
 import select
 import shutil
 import signal
+import socket
+import struct
 import sys
 import time
 import traceback
@@ -35,266 +49,887 @@ CONFIG = json.loads(sys.argv[1])
 MODE = CONFIG["mode"]
 ROOT = CONFIG["root"]
 STRICT_EQUAL = CONFIG["strict_equal"]
-LANDLOCK = None  # the worker's Landlock helper, once the ABI is known
-# Captured output of the current candidate; truncated per candidate (strays are dead by then).
-OUTPUT_PATH = os.path.join(ROOT, "output-%d" % os.getpid())
+DISABLED = set(filter(None, CONFIG.get("disable", "").split(",")))
 LOG_CAP = 6000
 OUTPUT_CAP = 2000
 FILE_SIZE_LIMIT = 16 << 20
-VERDICT_CAP = 1 << 20
-
-LIBC = ctypes.CDLL(None, use_errno=True)
-LIBC.syscall.restype = ctypes.c_long
+# The largest message a candidate may send (one return value, encoded). Bigger is a failure.
+FRAME_CAP = 16 << 20
+# Deepest nesting of a value that crosses between the processes.
+WIRE_DEPTH = 200
+PIDS_LIMIT = 64
 
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
-PR_SET_NO_NEW_PRIVS = 38
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
-SYS_LANDLOCK_CREATE_RULESET = 444
-SYS_LANDLOCK_ADD_RULE = 445
-SYS_LANDLOCK_RESTRICT_SELF = 446
+
+if hasattr(sys, "set_int_max_str_digits"):
+    sys.set_int_max_str_digits(0)  # ints of any size cross as decimal text
 
 
-_DIRS_MADE = [0]
+LIBC = ctypes.CDLL(None, use_errno=True)
 
 
-def make_dir(prefix):
-    """A fresh private directory under ROOT. Not the tempfile module: it imports `random`,
-    whose at-fork reseed costs every candidate a tenth of a millisecond."""
-    _DIRS_MADE[0] += 1
-    path = os.path.join(ROOT, "%s%d-%d" % (prefix, os.getpid(), _DIRS_MADE[0]))
-    os.mkdir(path, 0o700)
-    return path
+def prctl(option, arg):
+    c_ulong = ctypes.c_ulong
+    return LIBC.prctl(option, c_ulong(arg), c_ulong(0), c_ulong(0), c_ulong(0))
 
 
-def _prctl(option, arg):
-    return LIBC.prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+# --- plain data across processes ---------------------------------------------------------------
+#
+# JSON with tagged objects for what JSON lacks: {"t": [...]} tuple, {"s": [...]} set, {"f": [...]}
+# frozenset, {"d": [[k, v], ...]} dict (any plain key), {"b": "hex"} bytes. Lists, str, int (any
+# size), float (inf and nan included, via Python's NaN/Infinity), bool and None are JSON's own.
+# Only the exact built-in types cross: a subclass, or any object with its own __eq__, cannot. Every
+# message is a JSON array, so object_hook only ever sees the tagged values.
+
+class Unencodable(Exception):
+    """A value that is not plain built-in data."""
 
 
-# --- Landlock -----------------------------------------------------------------------------
-
-# Filesystem rights that change something; reads and execution are not confined.
-LL_WRITE_FILE = 1 << 1
-LL_DIR_WRITE_RIGHTS = (
-    (1 << 1)  # WRITE_FILE
-    | (1 << 4)  # REMOVE_DIR
-    | (1 << 5)  # REMOVE_FILE
-    | (1 << 6)  # MAKE_CHAR
-    | (1 << 7)  # MAKE_DIR
-    | (1 << 8)  # MAKE_REG
-    | (1 << 9)  # MAKE_SOCK
-    | (1 << 10)  # MAKE_FIFO
-    | (1 << 11)  # MAKE_BLOCK
-    | (1 << 12)  # MAKE_SYM
-)
-LL_REFER = 1 << 13  # ABI 2
-LL_TRUNCATE = 1 << 14  # ABI 3
-LL_NET_BIND_TCP = 1 << 0  # ABI 4
-LL_NET_CONNECT_TCP = 1 << 1
-LL_SCOPE_ABSTRACT_UNIX = 1 << 0  # ABI 6
-LL_SCOPE_SIGNAL = 1 << 1
+_SCALARS = frozenset([int, float, str, bool, type(None)])
 
 
-def landlock_abi():
-    abi = LIBC.syscall(SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
-    return abi if abi > 0 else 0
+def to_wire(value, depth=0):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if depth >= WIRE_DEPTH:
+        raise Unencodable("a value nested deeper than %d levels (or containing itself)" % WIRE_DEPTH)
+    depth += 1
+    if kind is list:
+        return [to_wire(item, depth) for item in value]
+    if kind is tuple:
+        return {"t": [to_wire(item, depth) for item in value]}
+    if kind is dict:
+        return {"d": [[to_wire(k, depth), to_wire(v, depth)] for k, v in value.items()]}
+    if kind is set:
+        return {"s": [to_wire(item, depth) for item in value]}
+    if kind is frozenset:
+        return {"f": [to_wire(item, depth) for item in value]}
+    if kind is bytes:
+        return {"b": value.hex()}
+    raise Unencodable("a %s is not plain built-in data" % kind.__name__)
 
 
-class Landlock:
-    """A per-candidate Landlock domain: writes only beneath the candidate's dir (and to
-    /dev/null), no TCP bind/connect (ABI 4+), signals and abstract Unix sockets scoped to the
-    candidate's own processes (ABI 6+). The constant parts are built once per worker."""
+def _tagged(obj):
+    if len(obj) != 1:
+        raise ValueError("not a tagged value")
+    tag, items = next(iter(obj.items()))
+    if tag == "t":
+        return tuple(items)
+    if tag == "d":
+        return {key: val for key, val in items}
+    if tag == "s":
+        return set(items)
+    if tag == "f":
+        return frozenset(items)
+    if tag == "b":
+        return bytes.fromhex(items)
+    raise ValueError("unknown tag %r" % tag)
 
-    def __init__(self, abi):
-        self.abi = abi
-        fs = LL_DIR_WRITE_RIGHTS | (LL_REFER if abi >= 2 else 0) | (LL_TRUNCATE if abi >= 3 else 0)
-        self.dir_rights = fs
-        fields = [fs]
-        if abi >= 4:
-            fields.append(LL_NET_BIND_TCP | LL_NET_CONNECT_TCP)
-        if abi >= 6:
-            fields.append(LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL)
-        self.attr = (ctypes.c_uint64 * len(fields))(*fields)
-        self.attr_size = ctypes.c_size_t(ctypes.sizeof(self.attr))
-        self.null_fd = os.open(os.devnull, os.O_PATH | os.O_CLOEXEC)
-        file_rights = LL_WRITE_FILE | (LL_TRUNCATE if abi >= 3 else 0)
-        self.null_rule = ctypes.create_string_buffer(file_rights.to_bytes(8, "little") + self.null_fd.to_bytes(4, "little"), 12)
-        self.dir_rule = ctypes.create_string_buffer(12)
-        self.syscall, self.get_errno = LIBC.syscall, ctypes.get_errno
-        self.zero, self.one = ctypes.c_uint32(0), ctypes.c_int(1)
 
-    def confine(self, writable_dir):
-        syscall = self.syscall
-        ruleset = syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(self.attr), self.attr_size, self.zero)
-        if ruleset < 0:
-            raise OSError(self.get_errno(), "landlock_create_ruleset")
-        fd = os.open(writable_dir, os.O_PATH | os.O_CLOEXEC)
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_loads = json.JSONDecoder(object_hook=_tagged).decode
+
+
+def frame(message):
+    data = _dumps(message).encode()
+    return struct.pack(">I", len(data)) + data
+
+
+def runnable_within_budget(pid, cpu_budget):
+    """True when the candidate's process is runnable and its whole process group has used less
+    CPU than its budget: then a passed deadline means the machine starved it, not that it slept
+    or burned the CPU of many processes (a fork bomb starves its own leader)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    state, used = None, 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
         try:
-            self.dir_rule.raw = self.dir_rights.to_bytes(8, "little") + fd.to_bytes(4, "little")
-            for rule in (self.dir_rule, self.null_rule):
-                if syscall(SYS_LANDLOCK_ADD_RULE, ruleset, self.one, rule, self.zero) != 0:
-                    raise OSError(self.get_errno(), "landlock_add_rule")
-            if _prctl(PR_SET_NO_NEW_PRIVS, 1) != 0:
-                raise OSError(self.get_errno(), "PR_SET_NO_NEW_PRIVS")
-            if syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, self.zero) != 0:
-                raise OSError(self.get_errno(), "landlock_restrict_self")
-        finally:
-            os.close(fd)
-            os.close(ruleset)
+            with open("/proc/%s/stat" % name, "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) < 13 or int(fields[2]) != pid:
+            continue
+        used += int(fields[11]) + int(fields[12])
+        if int(name) == pid:
+            state = fields[0]
+    return state == b"R" and used / tick < cpu_budget
 
 
-def landlock_confine(abi, writable_dir):
-    Landlock(abi).confine(writable_dir)
+class Channel:
+    """Length-prefixed JSON frames over a stream socket. With a deadline (the trusted side) every
+    read and write waits at most until then; without one (the candidate's side) it blocks.
+
+    The deadline is the wall-clock backstop for a candidate that sleeps or blocks; CPU time is
+    what bounds one that computes. So when the deadline passes while the candidate's process is
+    runnable (a loaded machine gave it too little CPU, and its own CPU budget has not run out),
+    the wait is extended, at most EXTENSIONS times (see runnable_within_budget): the verdict
+    depends on the task's cost, not on the machine's load."""
+
+    EXTENSIONS = 4
+
+    def __init__(self, fd, deadline=None, pid=None, cpu_budget=0.0):
+        self.fd, self.deadline, self.buffer = fd, deadline, b""
+        self.pid, self.cpu_budget, self.period, self.extended = pid, cpu_budget, None, 0
+        if deadline is not None:
+            os.set_blocking(fd, False)
+            self.period = max(deadline - time.monotonic(), 0.001)
+
+    def _extend(self):
+        if self.pid is None or self.extended >= self.EXTENSIONS or not runnable_within_budget(self.pid, self.cpu_budget):
+            return False
+        self.extended += 1
+        self.deadline += self.period
+        return True
+
+    def _wait(self, for_write):
+        while True:
+            remaining = self.deadline - time.monotonic()
+            if remaining > 0:
+                ready = select.select([], [self.fd], [], remaining) if for_write else select.select([self.fd], [], [], remaining)
+                if ready[1] if for_write else ready[0]:
+                    return
+            elif not self._extend():
+                raise TimeoutError
 
 
-# --- worker set-up ----------------------------------------------------------------------------
+    def send(self, message):
+        data = memoryview(frame(message))
+        while data:
+            if self.deadline is not None:
+                self._wait(True)
+            try:
+                data = data[os.write(self.fd, data):]
+            except BlockingIOError:
+                continue
 
-def send(obj):
-    data = (json.dumps(obj) + "\n").encode()
-    while data:
-        data = data[os.write(1, data):]
+    def _read(self, size):
+        while len(self.buffer) < size:
+            if self.deadline is not None:
+                self._wait(False)
+            try:
+                chunk = os.read(self.fd, max(65536, size - len(self.buffer)))
+            except BlockingIOError:
+                continue
+            if not chunk:
+                raise EOFError
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def receive(self):
+        (size,) = struct.unpack(">I", self._read(4))
+        if size > FRAME_CAP:
+            raise Oversized(size)
+        return _loads(self._read(size).decode())
 
 
-def setup_isolation():
-    """Tries each layer once at worker start; the child applies the per-candidate ones."""
-    disabled = set(filter(None, CONFIG.get("disable", "").split(",")))
-    iso = {"process_group": True, "rlimits": True}
-    iso["pids_cgroup"] = None if "pids" in disabled else join_pids_cgroup()
-    iso["pids_limit"] = PIDS_LIMIT if iso["pids_cgroup"] else 0
-    iso["subreaper"] = _prctl(PR_SET_CHILD_SUBREAPER, 1) == 0
-    iso["network_namespace"] = False
-    if "netns" not in disabled:
-        iso["network_namespace"] = LIBC.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0
-    iso["landlock_abi"] = 0 if "landlock" in disabled else landlock_abi()
-    if iso["landlock_abi"]:
-        # Prove it works here (some container runtimes refuse restrict_self) in a throwaway child.
-        probe = make_dir("probe-")
+class Oversized(Exception):
+    """A frame larger than FRAME_CAP."""
+
+
+# --- the zygote --------------------------------------------------------------------------------
+
+class Zygote:
+    """The worker's handle on its zygote: a control socket (SOCK_SEQPACKET, one JSON message
+    each, the candidate's socket passed back with SCM_RIGHTS)."""
+
+    def __init__(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        worker_pid = os.getpid()
         pid = os.fork()
         if pid == 0:
             try:
-                landlock_confine(iso["landlock_abi"], probe)
+                ours.close()
+                zygote_main(theirs, worker_pid)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.pid, self.sock = pid, ours
+        self.isolation = self._receive(60.0)[0]
+
+    def _receive(self, timeout):
+        self.sock.settimeout(timeout)
+        try:
+            data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, 1)
+        except (OSError, socket.timeout) as exc:
+            raise ZygoteGone("the zygote did not answer: %s" % exc)
+        if not data:
+            raise ZygoteGone("the zygote is gone")
+        return json.loads(data), fds
+
+    def fork(self, request):
+        self.sock.sendall(json.dumps({"fork": {k: request[k] for k in ("cpu_budget", "timeout", "memory_mb")}}).encode())
+        answer, fds = self._receive(30.0)
+        if "error" in answer:
+            for fd in fds:
+                os.close(fd)
+            raise ZygoteGone(answer["error"])
+        return answer["pid"], answer["dir"], fds[0]
+
+    def reap(self, pid):
+        """Waits for the (killed) candidate, kills and reaps whatever it left; returns (wait
+        status, strays killed)."""
+        self.sock.sendall(json.dumps({"reap": pid}).encode())
+        answer, _ = self._receive(30.0)
+        return answer["status"], answer["strays"]
+
+
+class ZygoteGone(Exception):
+    """The zygote died (a candidate killed it) or misbehaved: this worker must retire."""
+
+
+def zygote_main(control, worker_pid):
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != worker_pid:
+        os._exit(0)
+    for fd in (0, 1):
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, fd)
+        os.close(null)
+    isolation = setup_isolation(worker_pid)
+    # Always built: even with Landlock and seccomp missing it drops capabilities and sets
+    # no_new_privs. The probe's `disabled` turns off whatever did not hold here.
+    confinement = Confinement(isolation["landlock_abi"], isolation["seccomp"], READ_PATHS, set(isolation["disabled"]))
+    control.sendall(json.dumps(isolation).encode())
+    # Every object the zygote holds moves to the permanent generation, so a candidate's garbage
+    # collections never write to (and copy) the pages it shares with the zygote.
+    gc.freeze()
+    made = 0
+    while True:
+        try:
+            data = control.recv(1 << 16)
+        except OSError:
+            data = b""
+        if not data:
+            os._exit(0)
+        command = json.loads(data)
+        if "fork" in command:
+            made += 1
+            folder = os.path.join(CANDIDATES, "c-%d" % made)
+            try:
+                os.mkdir(folder, 0o700)
+                theirs, ours = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            except OSError as exc:
+                control.sendall(json.dumps({"error": "cannot prepare a candidate: %s" % exc}).encode())
+                continue
+            pid = os.fork()
+            if pid == 0:
                 try:
-                    open(os.path.join(ROOT, "landlock-probe"), "w")
-                    os._exit(3)
-                except PermissionError:
-                    os._exit(0)
-            except BaseException:
-                os._exit(4)
-        _, status = os.waitpid(pid, 0)
-        shutil.rmtree(probe, ignore_errors=True)
-        if status != 0:
-            iso["landlock_abi"] = 0
+                    control.close()
+                    ours.close()
+                    candidate_main(theirs.detach(), folder, command["fork"], confinement)
+                finally:
+                    os._exit(70)
+            theirs.close()
+            socket.send_fds(control, [json.dumps({"pid": pid, "dir": folder}).encode()], [ours.fileno()])
+            ours.close()
+        elif "reap" in command:
+            _, status = os.waitpid(command["reap"], 0)
+            control.sendall(json.dumps({"status": status, "strays": reap_strays()}).encode())
+
+
+def setup_isolation(worker_pid):
+    """Tries each layer once, in the zygote; the candidate applies the per-candidate ones."""
+    iso = {"process_group": True, "rlimits": True}
+    path, how = (None, "disabled") if "pids" in DISABLED else join_pids_cgroup_any(PIDS_LIMIT, os.getpid())
+    iso["pids_cgroup"] = path
+    iso["pids_limit"] = PIDS_LIMIT if path else 0
+    iso["pids_cgroup_version"] = how if path else None
+    # Without Landlock, reads are not confined: a candidate could open other processes' /proc
+    # files (their descriptors, environment). Where rslm runs as root, candidates then run as
+    # nobody, if nobody can still import the standard library; where user namespaces work, the
+    # candidates' mount namespace covers /proc with an empty tmpfs (see hide_proc).
+    no_landlock = "landlock" in DISABLED or not landlock_abi_version()
+    if no_landlock and UNPRIVILEGED is not None and readable_as(UNPRIVILEGED, os.__file__):
+        try:
+            os.chown(CANDIDATES, UNPRIVILEGED, UNPRIVILEGED)
+            os.setgroups([])
+            os.setresgid(UNPRIVILEGED, UNPRIVILEGED, UNPRIVILEGED)
+            os.setresuid(UNPRIVILEGED, UNPRIVILEGED, UNPRIVILEGED)
+        except OSError:
+            pass
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a change of credentials clears it
+        if os.getppid() != worker_pid:
+            os._exit(0)
+    iso["uid"] = os.getuid()
+    iso["separate_uid"] = UNPRIVILEGED is not None and os.getuid() == UNPRIVILEGED
+    os.environ["TMPDIR"] = CANDIDATES  # the probe's scratch dir, writable by this uid
+    iso["subreaper"] = prctl(PR_SET_CHILD_SUBREAPER, 1) == 0
+    iso["network_namespace"] = False
+    if "netns" not in DISABLED:
+        iso["network_namespace"] = LIBC.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0
+    iso["proc_hidden"] = no_landlock and iso["network_namespace"] and hide_proc()
+    iso.update(confinement_probe(READ_PATHS, DISABLED))
     iso["pidfd"] = hasattr(os, "pidfd_open")
     return iso
 
 
-PIDS_LIMIT = 64
-
-
-def join_pids_cgroup():
-    """Moves this worker into its own cgroup-v1 `pids` group capped at PIDS_LIMIT tasks, so a
-    fork bomb stays small (RLIMIT_NPROC does nothing for root). Must run before unshare. rslm
-    removes the group after the worker is gone. Returns the path, or None where unavailable."""
-    base = "/sys/fs/cgroup/pids"
-    if not os.path.isfile(os.path.join(base, "cgroup.procs")):
-        return None
-    # Nest under the group this worker is already in, so no limit above it is escaped.
-    current = None
-    try:
-        with open("/proc/self/cgroup") as f:
-            for line in f:
-                _, controllers, path = line.rstrip("\n").split(":", 2)
-                if "pids" in controllers.split(","):
-                    current = path
-    except (OSError, ValueError):
-        return None
-    if current is None:
-        return None
-    parent = os.path.join(base + current.rstrip("/"), "rslm-verify")
-    path = os.path.join(parent, "worker-%d" % os.getpid())
-    for stale in os.listdir(parent) if os.path.isdir(parent) else []:
-        owner = stale[len("worker-"):]
-        if owner.isdigit() and not os.path.exists("/proc/" + owner):
-            try:
-                os.rmdir(os.path.join(parent, stale))  # empty groups of dead workers only
-            except OSError:
-                pass
-    try:
-        os.makedirs(path, exist_ok=True)
-        with open(os.path.join(path, "pids.max"), "w") as f:
-            f.write(str(PIDS_LIMIT))
-        with open(os.path.join(path, "cgroup.procs"), "w") as f:
-            f.write(str(os.getpid()))
-    except OSError:
+def readable_as(uid, path):
+    """Whether `uid` can read `path` (a throwaway child changes to it and tries)."""
+    pid = os.fork()
+    if pid == 0:
         try:
-            os.rmdir(path)
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.close(os.open(path, os.O_RDONLY))
+            os._exit(0)
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
+    return os.waitpid(pid, 0)[1] == 0
+
+
+CLONE_NEWNS = 0x00020000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+# The zygote's own view of /proc, kept open before hide_proc covers it (for reap_strays).
+PROC_FD = None
+
+
+def hide_proc():
+    """In the zygote's user namespace: a private mount namespace whose /proc is an empty tmpfs,
+    so candidates see no process's files. The zygote keeps the real /proc through PROC_FD."""
+    global PROC_FD
+    fd = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    mount = LIBC.mount
+    if (LIBC.unshare(CLONE_NEWNS) != 0 or mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0
+            or mount(b"tmpfs", b"/proc", b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=555") != 0):
+        os.close(fd)
+        return False
+    PROC_FD = fd
+    return True
+
+
+def children_of(ppid):
+    found = []
+    proc = PROC_FD if PROC_FD is not None else "/proc"
+    for name in os.listdir(proc):
+        if not name.isdigit():
+            continue
+        try:
+            fd = os.open("%s/stat" % name, os.O_RDONLY, dir_fd=PROC_FD) if PROC_FD is not None else os.open("/proc/%s/stat" % name, os.O_RDONLY)
+            try:
+                stat = os.read(fd, 4096)
+            finally:
+                os.close(fd)
         except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 1 and int(fields[1]) == ppid:
+            found.append(int(name))
+    return found
+
+
+def reap_strays():
+    """Kills and reaps every process a candidate left behind. They were re-parented to the zygote
+    (a child subreaper); one WNOHANG wait tells cheaply whether there are any."""
+    killed = 0
+    give_up = time.monotonic() + 10.0
+    me = os.getpid()
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return killed
+        if pid:
+            continue
+        for stray in children_of(me):
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(stray, signal.SIGKILL)
+                except OSError:
+                    pass
+            killed += 1
+        if time.monotonic() > give_up:
+            return killed
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return killed
+
+
+# --- the candidate's process -------------------------------------------------------------------
+
+def candidate_main(fd, folder, limits, confinement):
+    """Confines itself, then runs the candidate's source and answers calls. Runs no code of the
+    candidate before every limit is in force."""
+    os.setpgid(0, 0)
+    zygote = os.getppid()
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != zygote:
+        os._exit(71)
+    os.chdir(folder)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    out = os.open("output", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    keep = sorted({fd} | set(confinement.keep_fds() if confinement is not None else ()))
+    low = 3
+    for kept in keep:
+        os.closerange(low, kept)
+        low = kept + 1
+    os.closerange(low, 1 << 16)
+    os.environ["HOME"] = folder
+    os.environ["TMPDIR"] = folder
+    cpu = int(float(limits["timeout"])) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if limits.get("memory_mb"):
+        limit = int(limits["memory_mb"]) << 20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    channel = Channel(fd)
+    if confinement is not None:
+        try:
+            confinement.apply(folder)
+        except OSError as exc:
+            channel.send(["infra", "confining the candidate failed: %s" % exc])
+            os._exit(0)
+        confinement.close_fds()
+    # The binding limit is CPU time, which a busy machine does not inflate: SIGPROF (default
+    # action: terminate) ends a runaway candidate after its budget; the worker's wall-clock
+    # deadline is only the backstop for one that sleeps, blocks or catches SIGPROF.
+    signal.setitimer(signal.ITIMER_PROF, float(limits["cpu_budget"]))
+    sys.argv = ["solution.py"]
+    serve(channel)
+
+
+def describe(exc, skip=None):
+    """The traceback without the harness's (or pytest's) own frames, capped."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename != skip and "/_pytest/" not in f.filename and "/pluggy/" not in f.filename]
+    text = "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(type(exc), exc))
+    return ("Traceback (most recent call last):\n" + text if frames else text)[-LOG_CAP:]
+
+
+def serve(channel):
+    """The candidate's side of the channel: load, then answer calls until the socket closes.
+    Whatever the candidate does here can change only what this process claims."""
+    _, code, name = channel.receive()
+    module = types.ModuleType("solution")
+    module.__file__ = os.path.abspath("solution.py")
+    sys.modules["solution"] = module
+    import linecache  # tracebacks show the candidate's lines without writing the file
+
+    linecache.cache["solution.py"] = (len(code), None, code.splitlines(True), "solution.py")
+    here = HARNESS_FILE
+    try:
+        exec(compile(code, "solution.py", "exec"), module.__dict__)
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
+        channel.send(["error", describe(exc, here)])
+        os._exit(0)
+    space = module.__dict__
+    if not callable(space.get(name)):
+        channel.send(["missing", name])
+        os._exit(0)
+    names = [k for k, v in list(space.items()) if callable(v) and not isinstance(v, type) and not k.startswith("__")]
+    channel.send(["loaded", names[:256]])
+    while True:
+        try:
+            message = channel.receive()
+        except EOFError:
+            os._exit(0)
+        _, target, args, kwargs = message
+        kwargs = dict(kwargs)
+        mutable = [(i, to_wire(a)) for i, a in enumerate(args) if type(a) in (list, dict, set)]
+        function = space.get(target)
+        if not callable(function):
+            channel.send(["raise", "AttributeError", "solution has no function %r" % target, ""])
+            continue
+        try:
+            result = function(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001
+            try:
+                message = str(exc)[:2000]
+            except BaseException:  # noqa: BLE001
+                message = "<unprintable>"
+            channel.send(["raise", type(exc).__name__, message, describe(exc, here)])
+            continue
+        try:
+            wire = to_wire(result)
+            changed = [[i, after] for i, before in mutable for after in [to_wire(args[i])] if after != before]
+            channel.send(["ok", wire, changed])
+        except Unencodable as exc:
+            channel.send(["bad", "the candidate returned %s" % exc])
+        except RecursionError:
+            channel.send(["bad", "the candidate returned a value too deeply nested to send"])
+
+
+# --- the trusted side: proxies for the candidate's functions ----------------------------------
+
+class CandidateError(Exception):
+    """The candidate raised an exception that is not a built-in one."""
+
+
+class NotAPlainValue(AssertionError):
+    """The candidate returned something other than plain built-in data (e.g. an object whose
+    `==` always returns True): counted as a wrong answer."""
+
+
+class CandidateGone(BaseException):
+    """The candidate's process died, timed out or broke the protocol; no further call can be
+    answered. A BaseException, so a test's `except Exception` cannot swallow it."""
+
+
+class TestNeedsMore(Exception):
+    """A test passed the candidate something that is not plain data: the task needs the
+    candidate's module in the test's own process, which this verifier does not allow."""
+
+
+class LoadFailed(BaseException):
+    def __init__(self, kind, log):
+        super().__init__(log)
+        self.kind, self.log = kind, log
+
+
+class Sandbox:
+    """The trusted side's handle on one candidate process."""
+
+    def __init__(self, fd, pid, deadline, cpu_budget):
+        self.fd, self.pid = fd, pid
+        self.channel = Channel(fd, deadline, pid, cpu_budget)
+        self.gone = None  # why no further call can be answered
+        self.loaded = None  # the candidate's callable names, once loaded
+        self.load_failed = None
+        self.calls = 0
+        self.last_traceback = ""
+
+    def _exchange(self, message):
+        try:
+            self.channel.send(message)
+            return self.channel.receive()
+        except TimeoutError:
+            self.gone = "timeout"
+        except (EOFError, BrokenPipeError, ConnectionError):
+            self.gone = "died"
+        except Oversized as exc:
+            self.gone = "the candidate sent %d bytes, more than the %d allowed" % (exc.args[0], FRAME_CAP)
+        except (ValueError, TypeError, RecursionError, UnicodeDecodeError, struct.error) as exc:
+            self.gone = "the candidate's process sent an unreadable message (%s)" % type(exc).__name__
+        raise CandidateGone(self.gone)
+
+    def load(self, code, name):
+        """Sends the source; returns the candidate's callable names or raises LoadFailed."""
+        if self.loaded is not None:
+            return self.loaded
+        if self.load_failed is not None:
+            raise self.load_failed
+        try:
+            return self._load(code, name)
+        except LoadFailed as failed:
+            self.load_failed = failed
+            raise
+
+    def _load(self, code, name):
+        reply = self._exchange(["load", code, name])
+        if not isinstance(reply, list) or not reply:
+            self.gone = "the candidate's process sent an unreadable message"
+            raise CandidateGone(self.gone)
+        tag = reply[0]
+        if tag == "loaded" and len(reply) == 2 and isinstance(reply[1], list):
+            self.loaded = [n for n in reply[1] if isinstance(n, str)]
+            if name not in self.loaded:
+                self.loaded.append(name)
+            return self.loaded
+        if tag == "error":
+            raise LoadFailed("error", str(reply[1])[:LOG_CAP] if len(reply) > 1 else "")
+        if tag == "missing":
+            raise LoadFailed("error", "solution does not define a function named %r" % name)
+        if tag == "infra":
+            raise LoadFailed("infra", str(reply[1]) if len(reply) > 1 else "infra")
+        self.gone = "the candidate's process sent an unreadable message"
+        raise CandidateGone(self.gone)
+
+    def call(self, target, args, kwargs):
+        __tracebackhide__ = True  # noqa: F841
+        if self.gone is not None:
+            raise CandidateGone(self.gone)
+        try:
+            message = ["call", target, [to_wire(a) for a in args], [[k, to_wire(v)] for k, v in kwargs.items()]]
+        except Unencodable as exc:
+            raise TestNeedsMore("a test passed the candidate %s; only plain data crosses to it" % exc)
+        self.calls += 1
+        self.last_traceback = ""
+        reply = self._exchange(message)
+        tag = reply[0] if type(reply) is list and reply else None
+        if tag == "ok" and len(reply) == 3 and type(reply[2]) is list:
+            for change in reply[2]:
+                if type(change) is list and len(change) == 2 and type(change[0]) is int and 0 <= change[0] < len(args):
+                    update_in_place(args[change[0]], change[1])
+            return reply[1]
+        if tag == "raise" and len(reply) == 4:
+            self.last_traceback = str(reply[3])[-LOG_CAP:]
+            raise rebuild_exception(str(reply[1]), str(reply[2]))
+        if tag == "bad" and len(reply) == 2:
+            raise NotAPlainValue(str(reply[1]))
+        self.gone = "the candidate's process sent an unreadable reply"
+        raise CandidateGone(self.gone)
+
+    def proxy(self, name, load):
+        sandbox = self
+
+        def candidate(*args, **kwargs):
+            __tracebackhide__ = True  # noqa: F841 - pytest shows the test's line, not the proxy's
+            if sandbox.loaded is None:
+                load()
+            return sandbox.call(name, args, kwargs)
+
+        candidate.__name__ = candidate.__qualname__ = name
+        return candidate
+
+
+def update_in_place(original, after):
+    """A test that checks an argument the candidate mutated sees the mutation."""
+    kind = type(original)
+    if kind is list and type(after) is list:
+        original[:] = after
+    elif kind is dict and type(after) is dict:
+        original.clear()
+        original.update(after)
+    elif kind is set and type(after) is set:
+        original.clear()
+        original.update(after)
+
+
+def rebuild_exception(type_name, text):
+    """The candidate's exception on the trusted side: a built-in Exception type of the same name
+    (so `pytest.raises(ValueError)` works), else CandidateError. Never SystemExit and the like."""
+    kind = getattr(builtins, type_name, None)
+    if isinstance(kind, type) and issubclass(kind, Exception) and kind not in (StopIteration, StopAsyncIteration):
+        try:
+            return kind(text)
+        except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError wants five arguments
             pass
-        return None
-    return path
+    return CandidateError("%s: %s" % (type_name, text))
 
 
-def preload():
-    """Imports what every child needs, once, so a fork starts warm."""
-    extra = {}
-    if MODE == "pytest":
-        import pytest  # noqa: F401 - raises ImportError with a clear name when missing
-        import _pytest.assertion.rewrite  # noqa: F401
-        import _pytest.python  # noqa: F401
-        import _pytest.runner  # noqa: F401
-        import _pytest.terminal  # noqa: F401
+class CandidateModule(types.ModuleType):
+    """`solution` on the trusted side: a proxy for any function name a test asks for. Loading the
+    candidate waits for the first call, or for `load()` (fast mode, and pytest mode once the
+    tests are collected and their file hidden), so a test module that imports from `solution` at
+    its top is collected without running the candidate."""
 
-        extra["pytest"] = pytest.__version__
-        warm_up_pytest()
-        if "pytest-config" not in CONFIG.get("disable", "").split(","):
-            extra["pytest_config_reused"] = prepare_pytest_config()
-    return extra
+    def __init__(self, sandbox, code, name, before_load=None):
+        super().__init__("solution")
+        self.__dict__["_rslm"] = (sandbox, code, name, before_load)
+
+    def __getattr__(self, attr):
+        sandbox, _, name, _ = self.__dict__["_rslm"]
+        if attr == "__all__":  # `from solution import *`, the original's test style
+            return [name]
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        proxy = self.__dict__[attr] = sandbox.proxy(attr, self.load)
+        return proxy
+
+    def load(self):
+        sandbox, code, name, before_load = self.__dict__["_rslm"]
+        if sandbox.loaded is None and sandbox.load_failed is None and before_load is not None:
+            before_load()
+        return sandbox.load(code, name)
 
 
-# pytest mode: the parsed configuration (plugins loaded, options parsed) is the same for every
-# candidate, so the worker builds it once for a fixed per-worker test path and every forked
-# child runs a session from its own copy. That saves about a quarter of pytest's cost. It
-# relies on pytest's private `_prepareconfig`; if that fails, each child runs pytest.main.
+# --- verdicts -----------------------------------------------------------------------------------
+
+def verdict(kind, log="", first=None, run=0, passed=0):
+    return {"verdict": kind, "tests_run": run, "tests_passed": passed, "first_failure": first, "log": log}
+
+
+def classify(exc):
+    return "fail" if isinstance(exc, AssertionError) else "error"
+
+
+def describe_failure(exc, sandbox):
+    text = describe(exc, HARNESS_FILE)
+    if sandbox.last_traceback and not isinstance(exc, NotAPlainValue):
+        text = "%s\nin the candidate:\n%s" % (text, sandbox.last_traceback)
+        sandbox.last_traceback = ""
+    return text[-LOG_CAP:]
+
+
+def gone_verdict(why, status, request, run, passed):
+    """The verdict when the candidate's process stopped answering: its exit status says why."""
+    if why == "timeout":
+        return verdict("timeout", "wall-clock deadline of %gs passed (the candidate slept, blocked or evaded its CPU "
+                       "budget); its process group was killed" % request["timeout"], None, run, passed)
+    if why != "died":
+        return verdict("error", why, None, run, passed)
+    if status is not None and os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGPROF:
+            return verdict("timeout", "CPU time budget of %gs used up; the process group was killed" % request["cpu_budget"], None, run, passed)
+        if sig == signal.SIGXCPU:
+            return verdict("timeout", "CPU time limit exceeded", None, run, passed)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        why = {signal.SIGXFSZ: " (output or file size limit of %d bytes exceeded)" % FILE_SIZE_LIMIT,
+               signal.SIGKILL: " (killed: memory exhausted, or the candidate killed itself)"}.get(sig, "")
+        return verdict("crash", "killed by %s%s" % (name, why), None, run, passed)
+    code = os.WEXITSTATUS(status) if status is not None else -1
+    return verdict("crash", "the candidate's process exited with code %d before answering "
+                   "(os._exit, a killed parent, or a closed channel)" % code, None, run, passed)
+
+
+# --- fast mode: the worker runs the tests itself ------------------------------------------------
+
+STRICT_EQUAL_CODE = compile(STRICT_EQUAL, "<rslm _same>", "exec")
+COMPILED_TESTS = {}
+
+
+def compile_tests(kind, tests):
+    """Compiles a task's assert lines or test module once per worker (the pipeline sends k
+    candidates per task). Returns None when they do not compile."""
+    key = (kind, tests if isinstance(tests, str) else tuple(tests))
+    compiled = COMPILED_TESTS.get(key)
+    if compiled is None:
+        try:
+            if kind == "asserts":
+                compiled = [(compile(line, "<assert_tests[%d]>" % i, "exec"), line) for i, line in enumerate(tests)]
+            else:
+                compiled = compile(tests, "reference_tests.py", "exec")
+        except SyntaxError:
+            return None
+        if len(COMPILED_TESTS) >= 512:
+            COMPILED_TESTS.clear()
+        COMPILED_TESTS[key] = compiled
+    return compiled
+
+
+class TestDeadline(BaseException):
+    """The wall clock ran out while the worker ran a test's own code."""
+
+
+def _on_alarm(signum, frame):
+    raise TestDeadline
+
+
+def run_fast(request, sandbox):
+    """The light harness: assert lines, or the plain test functions of a module, called directly
+    in this trusted process. Every test runs unless the candidate's process is gone."""
+    compiled = compile_tests(request["kind"], request["tests"])
+    if compiled is None:
+        return verdict("infra", "the task's tests do not compile")
+    name = request["function_name"]
+    module = CandidateModule(sandbox, request["code"], name)
+    try:
+        module.load()
+    except LoadFailed as failed:
+        return verdict(failed.kind, failed.log, "import")
+    if request["kind"] == "asserts":
+        namespace = {"__name__": "__rslm_tests__", "__builtins__": builtins}
+        exec(STRICT_EQUAL_CODE, namespace)
+        namespace[name] = getattr(module, name)
+        tests = [("assert_tests[%d]: %s" % (i, line), _bind(namespace, code)) for i, (code, line) in enumerate(compiled)]
+    else:
+        tests_module = types.ModuleType("__rslm_tests__")
+        sys.modules["solution"] = module
+        try:
+            exec(compiled, tests_module.__dict__)
+        except CandidateGone:
+            raise
+        except BaseException as exc:  # noqa: BLE001
+            return verdict("infra", "loading the tests failed:\n" + describe(exc, HARNESS_FILE), "import")
+        tests = []
+        for test_name, value in list(tests_module.__dict__.items()):
+            if not test_name.startswith("test") or not callable(value):
+                continue
+            code = getattr(value, "__code__", None)
+            if code is None or code.co_argcount or isinstance(value, type):
+                return verdict("infra", "test %s needs pytest (fixtures, parameters or a class): use pytest mode" % test_name, test_name)
+            tests.append((test_name, value))
+        if not tests:
+            return verdict("infra", "reference_tests defines no test functions")
+    run = passed = 0
+    first, first_kind, log = None, None, ""
+    for test_name, test in tests:
+        run += 1
+        try:
+            test()
+            passed += 1
+        except CandidateGone:
+            raise
+        except TestNeedsMore as exc:
+            return verdict("infra", str(exc), test_name, run, passed)
+        except BaseException as exc:  # noqa: BLE001 - TestDeadline propagates from the handler
+            if isinstance(exc, TestDeadline):
+                raise
+            if first is None:
+                first, first_kind, log = test_name, classify(exc), describe_failure(exc, sandbox)
+    if passed == run:
+        return verdict("pass", "", None, run, passed)
+    return verdict(first_kind, log, first, run, passed)
+
+
+def _bind(namespace, code):
+    return lambda: exec(code, namespace)
+
+
+# --- pytest mode: a forked judge runs real pytest -----------------------------------------------
+
+# The parsed configuration (plugins loaded, options parsed) is the same for every candidate, so
+# the worker builds it once for a fixed per-worker test path and every judge runs a session from
+# its own copy. That saves about a quarter of pytest's cost. It relies on pytest's private
+# `_prepareconfig`; if that fails, each judge runs pytest.main.
 PYTEST_CONFIG = None
 PYTEST_DIR = os.path.join(ROOT, "pytest-%d" % os.getpid())
 PYTEST_FILE = os.path.join(PYTEST_DIR, "test_hidden.py")
 
+# Plugins a hidden test module never needs. The terminal reporter goes too (outcomes come from
+# hooks): together this halves pytest's cost per candidate. Fixtures (tmp_path, monkeypatch,
+# recwarn) and skip/xfail markers stay.
+PYTEST_DISABLED = (
+    "terminal", "cacheprovider", "pastebin", "junitxml", "doctest", "legacypath", "stepwise",
+    "warnings", "faulthandler", "logging", "debugging", "unraisableexception", "threadexception",
+    "setuponly", "setupplan", "python_path",
+)
 
-def prepare_pytest_config():
+
+def pytest_args(path, folder):
+    args = [path, "--capture=no", "--rootdir", folder, "-c", os.devnull]
+    for name in PYTEST_DISABLED:
+        args += ["-p", "no:" + name]
+    return args
+
+
+def preload_pytest():
+    import pytest
+    import _pytest.assertion.rewrite  # noqa: F401
+    import _pytest.python  # noqa: F401
+    import _pytest.runner  # noqa: F401
+
+    warm_up_pytest()
     global PYTEST_CONFIG
-    try:
-        from _pytest.config import _prepareconfig
-
-        os.mkdir(PYTEST_DIR, 0o700)
-        os.chdir(PYTEST_DIR)
+    if "pytest-config" not in DISABLED:
         try:
-            PYTEST_CONFIG = _prepareconfig(pytest_args(PYTEST_FILE, PYTEST_DIR), plugins=[])
-        finally:
-            os.chdir(ROOT)
-    except Exception as exc:  # noqa: BLE001 - fall back to pytest.main per candidate
-        sys.stderr.write("rslm worker: no reusable pytest config (%s: %s)\n" % (type(exc).__name__, exc))
-        PYTEST_CONFIG = None
-    return PYTEST_CONFIG is not None
+            from _pytest.config import _prepareconfig
 
-
-def fresh_pytest_dir():
-    """The fixed directory of the reused config, emptied for the next candidate; None if it
-    cannot be (then the candidate gets a unique directory and pytest.main)."""
-    try:
-        if os.path.lexists(PYTEST_DIR):
-            shutil.rmtree(PYTEST_DIR)
-        os.mkdir(PYTEST_DIR, 0o700)
-        return PYTEST_DIR
-    except OSError:
-        return None
+            os.mkdir(PYTEST_DIR, 0o700)
+            os.chdir(PYTEST_DIR)
+            try:
+                PYTEST_CONFIG = _prepareconfig(pytest_args(PYTEST_FILE, PYTEST_DIR), plugins=[])
+                PYTEST_CONFIG.option.tbstyle = "native"
+            finally:
+                os.chdir(ROOT)
+        except Exception as exc:  # noqa: BLE001 - fall back to pytest.main per candidate
+            sys.stderr.write("rslm worker: no reusable pytest config (%s: %s)\n" % (type(exc).__name__, exc))
+            PYTEST_CONFIG = None
+    return {"pytest": pytest.__version__, "pytest_config_reused": PYTEST_CONFIG is not None}
 
 
 def warm_up_pytest():
     """One real pytest run in the worker, so the lazy imports and caches are paid once."""
     import pytest
 
-    folder = make_dir("warmup-")
+    folder = os.path.join(ROOT, "warmup-%d" % os.getpid())
+    os.mkdir(folder, 0o700)
     path = os.path.join(folder, "test_rslm_warmup.py")
     with open(path, "w") as f:
         f.write("def test_warm():\n    assert [1] == [1]\n")
@@ -315,187 +950,262 @@ def warm_up_pytest():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-# Plugins a hidden test module never needs. The terminal reporter goes too (outcomes come from
-# hooks): together this halves pytest's cost per candidate. Fixtures (tmp_path, monkeypatch,
-# recwarn) and skip/xfail markers stay.
-PYTEST_DISABLED = (
-    "terminal", "cacheprovider", "pastebin", "junitxml", "doctest", "legacypath", "stepwise",
-    "warnings", "faulthandler", "logging", "debugging", "unraisableexception", "threadexception",
-    "setuponly", "setupplan", "python_path",
-)
-
-
-def pytest_args(path, folder):
-    args = [path, "--capture=no", "--rootdir", folder, "-c", os.devnull]
-    for name in PYTEST_DISABLED:
-        args += ["-p", "no:" + name]
-    return args
-
-
-# --- running one candidate (worker side) ------------------------------------------------------
-
-def handle(request, isolation):
-    started = time.monotonic()
-    nonce = os.urandom(16).hex()
+def run_pytest(request, sandbox, deadline):
+    """Forks a judge that runs pytest on the hidden tests (in this worker's private directory,
+    which the candidate cannot read) and reports its outcome on a pipe."""
     folder = None
-    request["reuse_config"] = False
-    if request["kind"] == "pytest" and PYTEST_CONFIG is not None:
-        folder = fresh_pytest_dir()
-        request["reuse_config"] = folder is not None
+    reuse = PYTEST_CONFIG is not None
+    if reuse:
+        try:
+            if os.path.lexists(PYTEST_DIR):
+                shutil.rmtree(PYTEST_DIR)
+            os.mkdir(PYTEST_DIR, 0o700)
+            folder = PYTEST_DIR
+        except OSError:
+            reuse = False
     if folder is None:
-        folder = make_dir("c-")
-    out_path = OUTPUT_PATH
-    test_path = None
-    with open(os.path.join(folder, "solution.py"), "w", encoding="utf-8") as f:
-        f.write(request["code"])
-    if request["kind"] == "pytest":
-        test_path = PYTEST_FILE if request["reuse_config"] else os.path.join(folder, "test_%s.py" % nonce[:12])
-        with open(test_path, "w", encoding="utf-8") as f:
-            f.write(request["tests"])
-    if request["kind"] == "asserts":
-        request["compiled_tests"] = compile_asserts(request["tests"])
-    request["compiled"] = precompile(request["code"])
-    out_fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
-    verdict_r, verdict_w = os.pipe()
-    go_r, go_w = os.pipe()
-    worker_pid = os.getpid()
+        folder = os.path.join(ROOT, "judge-%d-%d" % (os.getpid(), sandbox.pid))
+        os.mkdir(folder, 0o700)
+    test_path = PYTEST_FILE if reuse else os.path.join(folder, "test_hidden.py")
+    with open(test_path, "w", encoding="utf-8") as f:
+        f.write(request["tests"])
+    result_r, result_w = os.pipe()
+    worker = os.getpid()
     pid = os.fork()
     if pid == 0:
         try:
-            os.close(verdict_r)
-            os.close(go_w)
-            child(request, isolation, nonce, folder, test_path, out_fd, verdict_w, worker_pid, go_r)
+            os.close(result_r)
+            judge_main(request, sandbox, test_path, folder, reuse, result_w, worker)
         finally:
             os._exit(70)
-    os.close(verdict_w)
-    os.close(out_fd)
-    os.close(go_r)
-    # rslm learns the child's pid (its process group) before any candidate code runs, so it can
-    # kill the group even if the candidate kills this worker.
+    os.close(result_w)
+    raw, timed_out = read_until(result_r, pid, deadline)
+    os.close(result_r)
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    _, status = os.waitpid(pid, 0)
+    if folder != PYTEST_DIR:
+        shutil.rmtree(folder, ignore_errors=True)
+    if timed_out:
+        sandbox.gone = "timeout"
+        raise CandidateGone("timeout")
+    try:
+        report = json.loads(raw)
+    except ValueError:
+        return verdict("infra", "the pytest judge ended without a report (status %d)" % status)
+    if report.get("gone"):
+        sandbox.gone = report["gone"]
+        raise CandidateGone(sandbox.gone)
+    return report["verdict"]
+
+
+def read_until(fd, pid, deadline):
+    """Reads the judge's report until it closes the pipe, or the deadline."""
+    chunks = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return b"", True
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            return b"", True
+        data = os.read(fd, 65536)
+        if not data:
+            return b"".join(chunks), False
+        chunks.append(data)
+
+
+def judge_main(request, sandbox, test_path, folder, reuse, result_w, worker):
+    """The pytest judge: trusted, forked from the worker per candidate. Its only link to the
+    candidate is the sandbox channel."""
+    os.setpgid(0, 0)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != worker:
+        os._exit(71)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    os.close(ZYGOTE.sock.fileno())
+    os.chdir(folder)
+    os.environ["HOME"] = folder
+    os.environ["TMPDIR"] = folder
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = folder
+    sys.argv = ["pytest"]
+
+    def hide_tests():
+        try:
+            os.unlink(test_path)
+        except FileNotFoundError:
+            pass
+
+    module = CandidateModule(sandbox, request["code"], request["function_name"], hide_tests)
+    sys.modules["solution"] = module
+    plugin = PytestPlugin(module, hide_tests)
+    result = None
+    try:
+        import pytest
+
+        if reuse:
+            PYTEST_CONFIG.pluginmanager.register(plugin, "rslm")
+            code = PYTEST_CONFIG.hook.pytest_cmdline_main(config=PYTEST_CONFIG)
+        else:
+            code = pytest.main(pytest_args(test_path, folder), plugins=[plugin])
+        result = plugin.verdict(int(code))
+    except LoadFailed as failed:
+        result = verdict(failed.kind, failed.log, "import")
+    except CandidateGone:
+        pass
+    except BaseException as exc:  # noqa: BLE001
+        result = verdict("error" if sandbox.calls else "infra", "pytest stopped:\n" + describe(exc, HARNESS_FILE),
+                         plugin.first, plugin.run, plugin.passed)
+    if plugin.load_failed is not None:
+        result = verdict(plugin.load_failed.kind, plugin.load_failed.log, "import")
+    report = {"verdict": result, "gone": sandbox.gone}
+    if sandbox.gone:
+        report["verdict"] = verdict("error", "", None, plugin.run, plugin.passed)
+    data = json.dumps(report).encode()
+    while data:
+        data = data[os.write(result_w, data):]
+    os._exit(0)
+
+
+class PytestPlugin:
+    """Hides the test file once collected, loads the candidate (its errors are stage `import`),
+    and records outcomes from pytest's reports."""
+
+    def __init__(self, module, hide_tests):
+        self.module, self.hide_tests = module, hide_tests
+        self.collected, self.run, self.passed = 0, 0, 0
+        self.first, self.first_kind, self.log = None, None, ""
+        self.last_exception = None
+        self.load_failed = None
+        self.collect_error = None
+
+    def pytest_configure(self, config):
+        # Native tracebacks (`--tb` belongs to the disabled terminal plugin): pytest's own style
+        # re-reads and parses the source of every frame, a quarter of a second per failure.
+        config.option.tbstyle = "native"
+
+    def pytest_collection_finish(self, session):
+        self.collected = len(session.items)
+        self.hide_tests()
+        if self.collected:
+            try:
+                self.module.load()
+            except LoadFailed as failed:
+                self.load_failed = failed
+                session.shouldstop = "the candidate did not load"
+
+    def pytest_collectreport(self, report):
+        if report.failed and self.collect_error is None:
+            self.collect_error = "collecting the tests failed:\n" + (report.longreprtext or "")[-LOG_CAP:]
+
+    def pytest_runtest_makereport(self, item, call):
+        if call.when == "call" or call.excinfo is not None:
+            self.last_exception = call.excinfo.value if call.excinfo is not None else None
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call" or (report.failed and report.when == "setup"):
+            self.run += 1
+            if report.passed and report.when == "call":
+                self.passed += 1
+            elif self.first is None:
+                self.first = report.nodeid.split("::")[-1]
+                exc = self.last_exception
+                if exc is not None:
+                    self.log = describe_failure(exc, self.module.__dict__["_rslm"][0])
+                else:
+                    self.log = (getattr(report, "longreprtext", "") or "")[-LOG_CAP:]
+                self.first_kind = "fail" if (isinstance(exc, AssertionError) or report.skipped) else "error"
+                if isinstance(exc, TestNeedsMore):
+                    self.first_kind = "infra"
+                if report.skipped:
+                    self.log = "test skipped: " + self.log
+
+    def verdict(self, code):
+        if not self.collected:
+            return verdict("infra", self.collect_error or "pytest collected no tests (exit code %d)" % code, "collection")
+        if self.run == self.collected and self.passed == self.run and code == 0:
+            return verdict("pass", "", None, self.run, self.passed)
+        if self.first is None:
+            return verdict("error", "pytest exit code %d before every test ran" % code, "session", self.run, self.passed)
+        return verdict(self.first_kind, self.log, self.first, self.run, self.passed)
+
+
+# --- one candidate, start to end ---------------------------------------------------------------
+
+ZYGOTE = None
+HARNESS_FILE = os.path.abspath(__file__)
+
+
+def handle(request):
+    started = time.monotonic()
+    deadline = started + float(request["timeout"])
+    try:
+        pid, folder, fd = ZYGOTE.fork(request)
+    except (ZygoteGone, OSError) as exc:
+        result = verdict("infra", "no candidate process: %s" % exc)
+        result["retire"] = True
+        return result
+    # rslm learns the candidate's pid (its process group) before any of its code runs.
     send({"started": pid})
-    os.write(go_w, b"g")
-    os.close(go_w)
-    exited, status, timed_out, raw = watch(pid, verdict_r, started + float(request["timeout"]))
-    os.close(verdict_r)
-    strays = reap_strays()
-    result = judge(raw, nonce, pid, status, timed_out, request)
-    output = read_head(out_path)
+    sandbox = Sandbox(fd, pid, deadline, float(request["cpu_budget"]))
+    # The candidate's waits may be extended while it is runnable (see Channel); the tests' own
+    # code (here in fast mode, in the judge in pytest mode) gets until the last extension.
+    final = deadline + Channel.EXTENSIONS * float(request["timeout"])
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    if request["kind"] != "pytest":
+        signal.setitimer(signal.ITIMER_REAL, max(final - time.monotonic(), 0.001))
+    try:
+        if request["kind"] == "pytest":
+            result = run_pytest(request, sandbox, final)
+        else:
+            result = run_fast(request, sandbox)
+    except CandidateGone:
+        result = None
+    except TestDeadline:
+        sandbox.gone = "timeout"
+        result = None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        sys.modules.pop("solution", None)
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    os.close(fd)
+    retire = False
+    try:
+        status, strays = ZYGOTE.reap(pid)
+    except (ZygoteGone, OSError):
+        status, strays, retire = None, 0, True
+    if result is None:
+        result = gone_verdict(sandbox.gone, status, request, 0, 0)
+    elif sandbox.gone is not None and result["verdict"] == "pass":
+        result = gone_verdict(sandbox.gone, status, request, result["tests_run"], result["tests_passed"])
+    if retire and result["verdict"] == "pass":
+        result = verdict("crash", "the candidate's zygote died while it ran")
+    output = read_head(os.path.join(folder, "output"))
     if output:
         result["log"] = (result["log"] + "\n--- output ---\n" + output).strip()
     if strays:
         result["log"] += "\n[rslm: killed %d stray process(es) left by the candidate]" % strays
     # Lone surrogates (e.g. in a candidate's exception message) are valid for Python's json but
     # not for rslm's parser: replace them, or a candidate could turn its failure into `infra`.
-    result["log"] = result["log"][:LOG_CAP].encode("utf-8", "replace").decode("utf-8")
+    result["log"] = str(result["log"])[:LOG_CAP].encode("utf-8", "replace").decode("utf-8")
     if result.get("first_failure") is not None:
         result["first_failure"] = str(result["first_failure"]).encode("utf-8", "replace").decode("utf-8")
     result["duration_ms"] = (time.monotonic() - started) * 1000.0
+    result["retire"] = retire
     shutil.rmtree(folder, ignore_errors=True)
     return result
-
-
-def watch(pid, verdict_r, deadline):
-    """Waits for the child's exit (not for pipe EOF: a grandchild may hold the pipe) or the
-    deadline, collecting what the child reports meanwhile."""
-    os.set_blocking(verdict_r, False)
-    pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
-    chunks, size, timed_out, status = [], 0, False, None
-    pipe_open = True
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                break
-            if pidfd is not None:
-                watched = [pidfd] + ([verdict_r] if pipe_open else [])
-                ready, _, _ = select.select(watched, [], [], remaining)
-                if verdict_r in ready:
-                    pipe_open, size = drain(verdict_r, chunks, size)
-                if pidfd in ready:
-                    break
-            else:
-                got, st = os.waitpid(pid, os.WNOHANG)
-                if got:
-                    status = st
-                    break
-                if pipe_open:
-                    pipe_open, size = drain(verdict_r, chunks, size)
-                time.sleep(0.0005)
-    finally:
-        if pidfd is not None:
-            os.close(pidfd)
-    # The child is dead or about to be: stop its whole group while its pid is still reserved.
-    for kill in (os.killpg, os.kill):
-        try:
-            kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-    if status is None:
-        _, status = os.waitpid(pid, 0)
-    if pipe_open:
-        drain(verdict_r, chunks, size)
-    return True, status, timed_out, b"".join(chunks)
-
-
-def drain(fd, chunks, size):
-    while True:
-        try:
-            data = os.read(fd, 65536)
-        except BlockingIOError:
-            return True, size
-        except OSError:
-            return False, size
-        if not data:
-            return False, size
-        if size < VERDICT_CAP:
-            chunks.append(data)
-            size += len(data)
-
-
-def children_of(ppid):
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name, "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2:].split()
-        if len(fields) > 1 and int(fields[1]) == ppid:
-            found.append(int(name))
-    return found
-
-
-def reap_strays():
-    """Kills and reaps every process the candidate left behind. They were re-parented to this
-    worker (a child subreaper); one WNOHANG wait tells cheaply whether there are any."""
-    killed = 0
-    give_up = time.monotonic() + 10.0
-    me = os.getpid()
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return killed
-        if pid:
-            continue
-        for stray in children_of(me):
-            for kill in (os.killpg, os.kill):
-                try:
-                    kill(stray, signal.SIGKILL)
-                except OSError:
-                    pass
-            killed += 1
-        if time.monotonic() > give_up:
-            sys.stderr.write("rslm worker: gave up reaping strays\n")
-            return killed
-        try:
-            os.waitpid(-1, 0)
-        except ChildProcessError:
-            return killed
 
 
 def read_head(path):
@@ -511,405 +1221,43 @@ def read_head(path):
     return text.strip()
 
 
-def judge(raw, nonce, pid, status, timed_out, request):
-    """Turns what was observed into a verdict. Only a report from the child itself (its pid,
-    this run's nonce) counts, and a pass also needs a clean exit."""
-    def verdict(kind, log, first=None, run=0, passed=0):
-        return {"verdict": kind, "tests_run": run, "tests_passed": passed,
-                "first_failure": first, "log": log}
-
-    report = None
-    prefix = (nonce + " %d " % pid).encode()
-    for line in raw.split(b"\n"):
-        if line.startswith(prefix):
-            try:
-                report = json.loads(line[len(prefix):])
-            except ValueError:
-                report = None
-            break
-    if timed_out:
-        return verdict("timeout", "wall-clock deadline of %gs passed (the candidate slept, blocked or evaded its CPU budget); the process group was killed" % request["timeout"])
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        if sig == signal.SIGPROF:
-            return verdict("timeout", "CPU time budget of %gs used up; the process group was killed" % request["cpu_budget"])
-        if sig == signal.SIGXCPU:
-            return verdict("timeout", "CPU time limit exceeded")
-        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-        why = {signal.SIGXFSZ: " (output or file size limit of %d bytes exceeded)" % FILE_SIZE_LIMIT,
-               signal.SIGKILL: " (killed: memory exhausted, or the candidate killed itself)"}.get(sig, "")
-        return verdict("crash", "killed by %s%s" % (name, why))
-    code = os.WEXITSTATUS(status)
-    if report is None:
-        return verdict("crash", "the process exited with code %d before the harness reported "
-                       "(os._exit, exit at import, or a closed report channel)" % code)
-    if code != 0:
-        return verdict("crash", "the process exited with code %d after the harness reported" % code)
-    kind = report.get("verdict")
-    if kind not in ("pass", "fail", "error", "infra"):
-        kind = "infra"
-    run, passed = int(report.get("tests_run", 0)), int(report.get("tests_passed", 0))
-    if kind == "pass" and not (run > 0 and passed == run):
-        kind = "infra"
-    return verdict(kind, str(report.get("log", ""))[:LOG_CAP], report.get("first_failure"), run, passed)
+def send(obj):
+    data = (json.dumps(obj) + "\n").encode()
+    while data:
+        data = data[os.write(1, data):]
 
 
-# --- the child: isolation, then the tests ----------------------------------------------------
+READ_PATHS = []
+# The candidates' directories, one per candidate, below this worker's (root-only) directory.
+CANDIDATES = os.path.join(ROOT, "candidates-%d" % os.getpid())
+# The uid candidates run as when rslm runs as root (`nobody`); None: the user's own.
+NOBODY = 65534
+UNPRIVILEGED = NOBODY if os.getuid() == 0 and "uid" not in DISABLED else None
 
-def child(request, isolation, nonce, folder, test_path, out_fd, verdict_w, worker_pid, go_r):
-    os.setpgid(0, 0)
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != worker_pid:
-        os._exit(71)
-    os.chdir(folder)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(out_fd, 1)
-    os.dup2(out_fd, 2)
-    keep = sorted({verdict_w, go_r} | ({LANDLOCK.null_fd} if LANDLOCK is not None else set()))
-    low = 3
-    for fd in keep:
-        os.closerange(low, fd)
-        low = fd + 1
-    os.closerange(low, 1 << 16)
-    # rslm started the worker with a scrubbed environment (PATH, TZ=UTC, PYTHONHASHSEED=0, ...);
-    # rebuilding it here would cost a third of a millisecond in copy-on-write faults.
-    os.environ["HOME"] = folder
-    os.environ["TMPDIR"] = folder
-    if "tempfile" in sys.modules:  # pytest mode imported it; fast mode leaves it to TMPDIR
-        sys.modules["tempfile"].tempdir = folder
-    cpu = int(float(request["timeout"])) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if request.get("memory_mb"):
-        limit = int(request["memory_mb"]) << 20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    reporter = Reporter(verdict_w, nonce)
-    if LANDLOCK is not None:
-        try:
-            LANDLOCK.confine(folder)
-        except OSError as exc:
-            reporter.send("infra", 0, 0, None, "landlock failed in the child: %s" % exc)
-    if LANDLOCK is not None:
-        os.close(LANDLOCK.null_fd)
-    if os.read(go_r, 1) != b"g":  # the worker announced this child to rslm
-        os._exit(72)
-    os.close(go_r)
-    # The binding limit is CPU time, which a busy machine does not inflate: SIGPROF (default
-    # action: terminate) ends a runaway loop after its budget; the wall-clock deadline is only
-    # the backstop for a candidate that sleeps or blocks, or that catches SIGPROF.
-    signal.setitimer(signal.ITIMER_PROF, float(request["cpu_budget"]))
-    sys.argv = ["solution.py"]
-    if request["kind"] == "pytest":
-        run_pytest(request, test_path, reporter)
-    else:
-        run_fast(request, reporter)
-
-
-class Reporter:
-    """Writes the one report line on the private pipe, with primitives bound before the
-    candidate loads, then ends the process at once (no atexit, no finally of the candidate)."""
-
-    def __init__(self, fd, nonce):
-        self._head = ("%s %d " % (nonce, os.getpid())).encode()
-        self._fd, self._write, self._exit, self._dumps = fd, os.write, os._exit, json.dumps
-
-    def send(self, kind, run, passed, first, log):
-        data = self._head + (self._dumps({"verdict": kind, "tests_run": run, "tests_passed": passed,
-                                           "first_failure": first, "log": log[:LOG_CAP]}) + "\n").encode()
-        try:
-            while data:
-                data = data[self._write(self._fd, data):]
-        finally:
-            self._exit(0)
-
-
-BUILTINS_SNAPSHOT = dict(builtins.__dict__)
-_type, _id, _len, _isinstance, _getattr = type, id, len, isinstance, getattr
-_PLAIN = frozenset([int, float, complex, str, bytes, bool, type(None)])
-_SEQUENCES = frozenset([list, tuple, set, frozenset])
-
-
-def restore_builtins():
-    d = builtins.__dict__
-    for key in [k for k in d if k not in BUILTINS_SNAPSHOT]:
-        del d[key]
-    for key, value in BUILTINS_SNAPSHOT.items():
-        if d.get(key, d) is not value:
-            d[key] = value
-
-
-class NotAPlainValue(AssertionError):
-    """The candidate returned something other than plain built-in data (e.g. an object whose
-    `==` always returns True): counted as a wrong answer."""
-
-
-def is_plain(value):
-    stack, seen = [value], set()
-    while stack:
-        item = stack.pop()
-        kind = _type(item)
-        if kind in _PLAIN:
-            continue
-        if kind in _SEQUENCES or kind is dict:
-            if _id(item) in seen:
-                continue
-            seen.add(_id(item))
-            if kind is dict:
-                for key, val in item.items():
-                    stack.append(key)
-                    stack.append(val)
-            else:
-                stack.extend(item)
-            continue
-        return False
-    return True
-
-
-def guard(function):
-    def candidate(*args, **kwargs):
-        result = function(*args, **kwargs)
-        if not is_plain(result):
-            raise NotAPlainValue("the candidate returned a %s, not plain built-in data" % _type(result).__name__)
-        return result
-
-    candidate.__name__ = _getattr(function, "__name__", "candidate")
-    candidate.__wrapped_candidate__ = function
-    return candidate
-
-
-HARNESS_FILE = os.path.abspath(__file__)
-
-
-def describe(exc):
-    """The traceback without the harness's own frames, capped."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != HARNESS_FILE]
-    text = "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(_type(exc), exc))
-    return ("Traceback (most recent call last):\n" + text if frames else text)[-LOG_CAP:]
-
-
-def classify(exc):
-    return "fail" if _isinstance(exc, AssertionError) else "error"
-
-
-def load_candidate(request, reporter):
-    """Imports the candidate as module `solution` and wraps the function under test. Anything
-    raised at import, SystemExit included, is an error of stage `import`."""
-    module = types.ModuleType("solution")
-    module.__file__ = os.path.abspath("solution.py")
-    sys.modules["solution"] = module
-    try:
-        code = request.get("compiled") or compile(request["code"], "solution.py", "exec")
-        exec(code, module.__dict__)
-    except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
-        restore_builtins()
-        reporter.send("error", 0, 0, "import", describe(exc))
-    restore_builtins()
-    name = request["function_name"]
-    function = module.__dict__.get(name)
-    if not callable(function):
-        reporter.send("error", 0, 0, "import", "solution does not define a function named %r" % name)
-    module.__dict__[name] = guard(function)
-    return module
-
-
-STRICT_EQUAL_CODE = compile(STRICT_EQUAL, "<rslm _same>", "exec")
-COMPILED_ASSERTS = {}
-
-
-def compile_asserts(tests):
-    """Compiles a task's assert lines once per worker (the pipeline sends k candidates per task;
-    forked children inherit the cache). Returns None for a line that does not compile."""
-    key = tuple(tests)
-    compiled = COMPILED_ASSERTS.get(key)
-    if compiled is None:
-        try:
-            compiled = [(compile(line, "<assert_tests[%d]>" % i, "exec"), line) for i, line in enumerate(tests)]
-        except SyntaxError:
-            return None
-        if len(COMPILED_ASSERTS) >= 512:
-            COMPILED_ASSERTS.clear()
-        COMPILED_ASSERTS[key] = compiled
-    return compiled
-
-
-def precompile(source):
-    """Compiles the candidate in the worker, before the fork: parsing runs none of its code
-    (CPython caps constant folding), and compiling here spares the child the copy-on-write
-    faults the compiler would cause there. Anything unusual is left to the child, whose
-    compile error then becomes the verdict's log."""
-    if len(source) > 200_000:
-        return None
-    try:
-        return compile(source, "solution.py", "exec")
-    except BaseException:  # noqa: BLE001 - SyntaxError, RecursionError, MemoryError...
-        return None
-
-
-def run_fast(request, reporter):
-    """The light harness: assert lines, or the plain test functions of a module, called
-    directly. Every test runs; builtins are restored after each."""
-    if request["kind"] == "asserts":
-        compiled = request.get("compiled_tests")
-        if compiled is None:
-            reporter.send("infra", 0, 0, None, "a task assert line does not compile")
-        module = load_candidate(request, reporter)
-        namespace = {"__name__": "__rslm_tests__", "__builtins__": dict(BUILTINS_SNAPSHOT)}
-        namespace.update({k: v for k, v in module.__dict__.items() if not k.startswith("_")})
-        exec(STRICT_EQUAL_CODE, namespace)
-        tests = [("assert_tests[%d]: %s" % (i, line), _bind(namespace, code)) for i, (code, line) in enumerate(compiled)]
-    else:
-        module = load_candidate(request, reporter)
-        tests_module = types.ModuleType("__rslm_tests__")
-        tests_module.__dict__["__builtins__"] = dict(BUILTINS_SNAPSHOT)
-        try:
-            exec(compile(request["tests"], "reference_tests.py", "exec"), tests_module.__dict__)
-        except BaseException as exc:  # noqa: BLE001
-            restore_builtins()
-            kind = "infra" if _isinstance(exc, ImportError) and "solution" not in str(exc) else "error"
-            reporter.send(kind, 0, 0, "import", "loading the tests failed:\n" + describe(exc))
-        restore_builtins()
-        tests = []
-        for name, value in list(tests_module.__dict__.items()):
-            if not name.startswith("test") or not callable(value):
-                continue
-            code = _getattr(value, "__code__", None)
-            if code is None or code.co_argcount or _isinstance(value, type):
-                reporter.send("infra", 0, 0, name, "test %s needs pytest (fixtures, parameters or a class): use pytest mode" % name)
-            tests.append((name, value))
-        if not tests:
-            reporter.send("infra", 0, 0, None, "reference_tests defines no test functions")
-    run = passed = 0
-    first, first_kind, log = None, None, ""
-    for name, test in tests:
-        run += 1
-        try:
-            test()
-            passed += 1
-        except BaseException as exc:  # noqa: BLE001
-            if first is None:
-                restore_builtins()
-                first, first_kind, log = name, classify(exc), describe(exc)
-    restore_builtins()
-    if passed == run:
-        reporter.send("pass", run, passed, None, "")
-    reporter.send(first_kind, run, passed, first, log)
-
-
-def _bind(namespace, code):
-    return lambda: exec(code, namespace)
-
-
-def run_pytest(request, test_path, reporter):
-    import pytest
-
-    plugin = PytestPlugin(request, test_path, reporter)
-    try:
-        if request["reuse_config"]:
-            PYTEST_CONFIG.pluginmanager.register(plugin, "rslm")
-            code = PYTEST_CONFIG.hook.pytest_cmdline_main(config=PYTEST_CONFIG)
-        else:
-            code = pytest.main(pytest_args(test_path, os.getcwd()), plugins=[plugin])
-    except BaseException as exc:  # noqa: BLE001
-        reporter.send("error", plugin.run, plugin.passed, plugin.first, "pytest stopped:\n" + describe(exc))
-    restore_builtins()
-    if plugin.removed_error:
-        reporter.send("infra", 0, 0, None, plugin.removed_error)
-    if not plugin.collected:
-        # The candidate is imported after collection, so a broken test module is not its fault
-        # (unless the module imports it at the top, the original's style, and that failed).
-        blamed = "error" if plugin.first and "solution" in plugin.log else "infra"
-        reporter.send(blamed, 0, 0, "collection",
-                      plugin.log or "pytest collected no tests (exit code %s)" % int(code))
-    complete = plugin.run == plugin.collected and plugin.passed == plugin.run
-    if complete and int(code) == 0:
-        reporter.send("pass", plugin.run, plugin.passed, None, "")
-    if plugin.first is None:
-        reporter.send("error", plugin.run, plugin.passed, "session",
-                      "pytest exit code %s before every test ran" % int(code))
-    reporter.send(plugin.first_kind, plugin.run, plugin.passed, plugin.first, plugin.log)
-
-
-class PytestPlugin:
-    """Deletes the test file once collected (tests import the candidate lazily, so the
-    candidate runs only afterwards), wraps the function under test, and records outcomes."""
-
-    def __init__(self, request, test_path, reporter):
-        self.request, self.test_path, self.reporter = request, test_path, reporter
-        self.collected, self.run, self.passed = 0, 0, 0
-        self.first, self.first_kind, self.log = None, None, ""
-        self.removed_error = None
-        self.last_exception = None
-
-    def pytest_collection_finish(self, session):
-        self.collected = len(session.items)
-        try:
-            os.unlink(self.test_path)
-        except OSError as exc:
-            self.removed_error = "could not hide the test file: %s" % exc
-        if not self.collected:
-            return
-        module = sys.modules.get("solution")
-        if module is None:
-            module = load_candidate(self.request, self.reporter)
-        else:  # tests that import the candidate at module level loaded it during collection
-            name = self.request["function_name"]
-            function = module.__dict__.get(name)
-            if not callable(function):
-                self.reporter.send("error", 0, 0, "import", "solution does not define a function named %r" % name)
-            module.__dict__[name] = guard(function)
-        wrapped = module.__dict__[self.request["function_name"]]
-        original = wrapped.__wrapped_candidate__
-        for item in session.items:
-            test_globals = _getattr(_getattr(item, "module", None), "__dict__", {})
-            for key, value in list(test_globals.items()):
-                if value is original:
-                    test_globals[key] = wrapped
-        restore_builtins()
-
-    def pytest_collectreport(self, report):
-        if report.failed and self.first is None:
-            self.first, self.first_kind = "collection", "error"
-            self.log = "collecting the tests failed:\n" + (report.longreprtext or "")[-LOG_CAP:]
-
-    def pytest_runtest_makereport(self, item, call):
-        if call.when == "call" or call.excinfo is not None:
-            self.last_exception = call.excinfo.type if call.excinfo is not None else None
-
-    def pytest_runtest_logreport(self, report):
-        restore_builtins()
-        if report.when == "call" or (report.failed and report.when == "setup"):
-            self.run += 1
-            if report.passed and report.when == "call":
-                self.passed += 1
-            elif self.first is None:
-                self.first = report.nodeid.split("::")[-1]
-                excinfo = _getattr(report, "longrepr", None)
-                text = _getattr(report, "longreprtext", "") or str(excinfo)
-                self.log = text[-LOG_CAP:]
-                failed_assert = self.last_exception is not None and issubclass(self.last_exception, AssertionError)
-                self.first_kind = "fail" if (failed_assert or report.skipped) else "error"
-                if report.skipped:
-                    self.log = "test skipped by the candidate: " + self.log
-
-
-# --- main loop --------------------------------------------------------------------------------
 
 def main():
+    global ZYGOTE, READ_PATHS
     sys.dont_write_bytecode = True
+    # Nobody of this user may read this process's memory or /proc files: it holds the tests.
+    prctl(PR_SET_DUMPABLE, 0)
     try:
-        extra = preload()
-        isolation = setup_isolation()
+        READ_PATHS = python_read_paths()
+        os.mkdir(CANDIDATES, 0o700)
+        if UNPRIVILEGED is not None:
+            # If the zygote changes to nobody, it makes the candidates' dirs in CANDIDATES;
+            # the rest of the worker's directory (harness, hidden test files) stays root's
+            # alone: traversable, not listable or readable.
+            os.chmod(ROOT, 0o711)
+        # The zygote is forked before pytest is imported (candidates stay lean) and before any
+        # request arrives (its memory never holds a test).
+        ZYGOTE = Zygote()
+        extra = preload_pytest() if MODE == "pytest" else {}
     except BaseException as exc:  # noqa: BLE001
         send({"ready": False, "error": "%s: %s" % (type(exc).__name__, exc)})
         return
-    global LANDLOCK
-    if isolation["landlock_abi"]:
-        LANDLOCK = Landlock(isolation["landlock_abi"])
-    send(dict({"ready": True, "isolation": isolation, "python": sys.version.split()[0],
-               "pid": os.getpid()}, **extra))
+    isolation = dict(ZYGOTE.isolation)
+    isolation["trusted_judge"] = True
+    send(dict({"ready": True, "isolation": isolation, "python": sys.version.split()[0], "pid": os.getpid()}, **extra))
     stdin = os.fdopen(0, "rb", buffering=1 << 16)
     while True:
         line = stdin.readline()
@@ -917,11 +1265,14 @@ def main():
             return
         request = json.loads(line)
         try:
-            result = handle(request, isolation)
+            result = handle(request)
         except BaseException as exc:  # noqa: BLE001 - a worker bug is an infra verdict, not a hang
-            result = {"verdict": "infra", "tests_run": 0, "tests_passed": 0, "first_failure": None,
-                      "log": "worker error:\n" + describe(exc), "duration_ms": 0.0}
+            result = verdict("infra", "worker error:\n" + describe(exc))
+            result["duration_ms"] = 0.0
+            result["retire"] = True
         send(result)
+        if result.get("retire"):
+            return
 
 
 if __name__ == "__main__":

@@ -1,25 +1,27 @@
-//! The verifier: runs a candidate against a task's hidden tests in an isolated Python process and
-//! returns a verdict. Only candidates it passes become memory or training data, so it must be
-//! hard to fool (an explicit verdict written by the harness after every test ran, type-strict
-//! comparisons) and fast (a pool of warm Python workers that fork per candidate).
+//! The verifier: runs a candidate against a task's hidden tests and returns a verdict. Only
+//! candidates it passes become memory or training data, and a self-improvement loop rewards
+//! whatever passes, so the verdict must be out of the candidate's reach, and fast.
 //!
-//! How: [`Verifier::start`] resolves the interpreter once (`python.rs`), writes `harness.py` into
-//! a private temp dir and starts a pool of workers (`pool.rs`, `worker.rs`), each a Python process
-//! driven over a Unix socket with JSON lines. Per candidate, a worker forks a child that gets its
-//! own process group, a fresh temp dir as cwd, a scrubbed environment, rlimits (CPU, address
-//! space, file size, open files) and a Landlock domain (writes only in its dir, no TCP, signals
-//! scoped), inside the worker's user + network namespace and pids cgroup. The child imports the
-//! candidate as `solution`, runs the tests (fast: assert lines or plain test functions called
-//! directly; pytest: `pytest.main` with the test file deleted after collection) and reports one
-//! line on a private pipe, tagged with a per-run nonce and its pid, then `_exit`s. The worker
-//! watches the child through a pidfd (never waiting for pipe EOF), kills its group at the
-//! deadline, kills and reaps whatever it left (the worker is a child subreaper), and answers.
-//! What each machine allows is reported by [`Verifier::isolation`].
+//! How: [`Verifier::start`] resolves the interpreter once (`python.rs`), writes the worker script
+//! (`confine.py` + `harness.py`) into a private temp dir and starts a pool of warm workers
+//! (`pool.rs`, `worker.rs`), each driven over a Unix socket with JSON lines. A worker is three
+//! kinds of process:
 //!
-//! Known limits, by design of an in-process harness: the candidate shares its process with the
-//! tests, so code that deliberately introspects the interpreter (`gc`, frames) can find the
-//! nonce or patch the test helpers; only `builtins` are snapshot and restored, not other
-//! modules; reads are not confined (Landlock is applied to writes only).
+//! - the worker itself, trusted and not dumpable, holds the tests and decides the verdict: fast
+//!   mode runs the assert lines or plain test functions in it, pytest mode forks a judge that runs
+//!   real pytest. The candidate's function there is a proxy: a call sends its arguments as plain
+//!   data (exact built-in types) to the candidate's process and decodes the plain data returned.
+//! - a zygote, forked before any request, so its memory never holds a test or another candidate:
+//!   per candidate it forks a process and hands its socket to the worker.
+//! - the candidate's process: own process group, rlimits, no capabilities, Landlock (reads of
+//!   the Python installation only, writes in its own dir, no TCP, scoped signals), seccomp (no
+//!   Unix sockets, ptrace or outside signals), in the zygote's user + network namespace and pids
+//!   cgroup. It runs the source, then answers calls. Whatever it does changes only what it
+//!   claims a call returned.
+//!
+//! The worker kills the candidate's group at the deadline or when the tests are done, the zygote
+//! (a child subreaper) kills whatever it left. What each machine allows is reported by
+//! [`Verifier::isolation`].
 
 pub mod config;
 mod isolation;

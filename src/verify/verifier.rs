@@ -12,8 +12,9 @@ use super::worker::{self, Failure, Launch, Request};
 use super::{Isolation, Mode, Verdict, VerdictKind, VerifierConfig};
 use crate::tasks::Task;
 
-/// The worker script, written into the verifier's private temp dir at start.
-const HARNESS_PY: &str = include_str!("harness.py");
+/// The worker script, written into the verifier's private temp dir at start: the confinement
+/// layers (Landlock, seccomp, capabilities, pids cgroups), then the worker itself.
+const HARNESS_PY: &str = concat!(include_str!("confine.py"), include_str!("harness.py"));
 
 /// Time a worker gets beyond the candidate's deadline to kill, reap and clean up.
 const CLEANUP_GRACE: Duration = Duration::from_secs(10);
@@ -22,8 +23,8 @@ const CLEANUP_GRACE: Duration = Duration::from_secs(10);
 pub const LOG_CAP: usize = 8000;
 
 /// Environment variable naming isolation layers or optimisations to leave out (`landlock`,
-/// `netns`, `pids`, `pytest-config`), for diagnosing a machine where one misbehaves. Never
-/// needed in normal use.
+/// `seccomp`, `netns`, `pids`, `pytest-config`), for diagnosing a machine where one misbehaves.
+/// Never needed in normal use; the judge's separation from the candidate cannot be left out.
 pub const DISABLE_ENV: &str = "RSLM_VERIFY_DISABLE";
 
 /// Runs candidates against hidden tests in isolated, forked Python processes.
@@ -53,6 +54,11 @@ impl Verifier {
     /// `pytest-config`; comma-separated). For diagnosis and for tests of the paths taken
     /// without them.
     pub fn start_with_disabled(config: VerifierConfig, disable: &str) -> anyhow::Result<Verifier> {
+        // Nothing a candidate runs may read this process's memory or /proc/<pid>/environ (which
+        // holds RSLM_API_KEY): a non-dumpable process needs CAP_SYS_PTRACE for either, and every
+        // candidate has dropped all capabilities. Harmless where it fails.
+        let _ =
+            rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
         let requested = python::requested(config.python.as_deref());
         let interpreter = python::resolve(&requested)?;
         remove_stale_work_dirs();
@@ -120,10 +126,11 @@ impl Verifier {
             Ok(worker) => worker,
             Err(e) => return Verdict::infra(format!("cannot start a Python worker: {e:#}")),
         };
-        let deadline = Instant::now() + super::config::wall_limit(self.timeout) + CLEANUP_GRACE;
+        let deadline =
+            Instant::now() + super::config::hard_wall_limit(self.timeout) + CLEANUP_GRACE;
         match worker.run(&request, deadline) {
             Ok(response) => {
-                if self.spawn_per_candidate {
+                if self.spawn_per_candidate || response.retire {
                     self.pool.discard(worker);
                 } else {
                     self.pool.release(worker);

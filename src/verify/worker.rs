@@ -66,6 +66,10 @@ pub(super) struct Response {
     pub first_failure: Option<String>,
     pub log: String,
     pub duration_ms: f64,
+    /// The worker can no longer fork pristine candidate processes (its zygote died): it exits
+    /// after this answer and the pool replaces it.
+    #[serde(default)]
+    pub retire: bool,
 }
 
 /// Why a round trip with a worker did not produce a response.

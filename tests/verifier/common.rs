@@ -62,6 +62,9 @@ pub fn add_one_task() -> Task {
     task
 }
 
+/// Live processes per warm worker: the worker (tests, verdicts) and its zygote (forks candidates).
+pub const PROCESSES_PER_WORKER: usize = 2;
+
 pub const ADD_ONE: &str = "def add_const_1(n):\n    return n + 1\n";
 
 /// Live processes (pid, state) whose command line contains `needle`.

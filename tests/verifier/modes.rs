@@ -204,7 +204,7 @@ fn workers_are_killed_and_reaped_on_drop() {
     })
     .unwrap();
     let root = verifier.work_dir().to_string_lossy().to_string();
-    assert_eq!(processes_matching(&root).len(), 2);
+    assert_eq!(processes_matching(&root).len(), 2 * PROCESSES_PER_WORKER);
     drop(verifier);
     assert_eq!(leftovers(&root), vec![], "workers survived the verifier");
     assert!(
