@@ -220,6 +220,9 @@ mod tests {
             ..bare
         };
         assert!(hidden.to_string().contains(", /proc hidden;"), "{hidden}");
-        assert!(hidden.to_string().contains("task files included)"), "{hidden}");
+        assert!(
+            hidden.to_string().contains("task files included)"),
+            "{hidden}"
+        );
     }
 }

@@ -176,7 +176,7 @@ impl Drop for Pool {
     fn drop(&mut self) {
         let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
         for worker in state.idle.drain(..) {
-            worker.kill();
+            worker.shutdown();
         }
     }
 }

@@ -242,6 +242,22 @@ impl Worker {
         }
     }
 
+    /// Ends an idle worker the way it expects: its socket closes, it reaps its zygote and exits
+    /// (so the CPU of both is accounted to this process), killed only if it takes longer than
+    /// a moment.
+    pub fn shutdown(self) {
+        let _ = self.writer.shutdown(std::net::Shutdown::Both);
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut worker = self;
+        while Instant::now() < deadline {
+            if matches!(worker.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        worker.kill();
+    }
+
     /// Kills the worker and reaps it. Its current candidate (if any) dies with it through
     /// PR_SET_PDEATHSIG; the caller kills that candidate's group too.
     pub fn kill(mut self) {

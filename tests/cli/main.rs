@@ -6,5 +6,8 @@ mod common;
 #[path = "../support/fake_openai.rs"]
 mod fake_openai;
 mod foundation;
+#[path = "../support/hostile_cheats.rs"]
+mod hostile_cheats;
+mod hostile_loop;
 mod loop_tests;
 mod real_model;

@@ -44,7 +44,9 @@ fn verifies_one_candidate_from_a_file_and_reports_the_isolation() {
         .assert()
         .success()
         .stdout(contains("pass: 11/11 tests passed"))
-        .stderr(contains("isolation: process group, rlimits"));
+        .stderr(contains(
+            "isolation: verdict outside the candidate's process, process group, rlimits",
+        ));
 }
 
 #[test]
@@ -286,4 +288,159 @@ fn batch_mode_writes_results_and_pass_at_k() {
         .assert()
         .code(1)
         .stderr(contains("samples.jsonl:1: unknown task_id"));
+}
+
+// --- issue 12: generic cheats and the API key, through the binary ---------------------------
+
+/// The cheats of `hostile.rs` that `rslm verify` must not pass.
+const CHEATS_THROUGH_THE_BINARY: &[&str] = &[
+    "patch _same everywhere",
+    "sys.settrace rewrites the comparison's arguments",
+    "gc and frames: expected values",
+    "gc: forged reporter and nonce",
+    "module attributes patched (os.write, json.dumps, os._exit, import_module)",
+    "tasks file, binaries and /proc of everyone",
+    "/proc/<ancestor>/mem",
+    "pidfd_getfd steals the parents' fds",
+    "fake verdicts on fds 0..1024",
+    "pathname Unix socket",
+];
+
+/// `rslm verify --json` of one candidate: the record and everything the command printed.
+fn verify_json(
+    mut cmd: Command,
+    tasks: &Path,
+    task_id: &str,
+    fast: bool,
+    code: &str,
+) -> (serde_json::Value, String) {
+    cmd.args(["verify", "--json", "--tasks"])
+        .arg(tasks)
+        .args(["--task-id", task_id]);
+    if fast {
+        cmd.args(["--fast", "--timeout", "1"]);
+    }
+    let output = cmd
+        .write_stdin(code)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let text = format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let record = serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+    (record, text)
+}
+
+fn generic_cheats_through_the_binary(fast: bool) {
+    let _serial = serial();
+    let task = add_one_task();
+    let mut world = super::hostile::World::new(&task, None, &super::hostile::pythons());
+    let mut problems = Vec::new();
+    for name in CHEATS_THROUGH_THE_BINARY {
+        let cheat = super::cheats::by_name(&world.ctx, name);
+        let started = std::time::Instant::now();
+        let (record, text) =
+            verify_json(rslm(), &world.ctx.tasks, &task.task_id, fast, &cheat.code);
+        let verdict = record["verdict"]
+            .as_str()
+            .unwrap_or("<no record>")
+            .to_string();
+        eprintln!(
+            "rslm verify{} {:72} -> {verdict:8} in {:6.0} ms",
+            if fast { " --fast" } else { "" },
+            cheat.name,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        let mut mine = Vec::new();
+        if verdict == "pass" {
+            mine.push("PASSED".to_string());
+        } else if !super::hostile::acceptable(&cheat, &verdict) {
+            mine.push(format!("got {verdict} (want {:?})", cheat.want));
+        }
+        mine.extend(world.reached(&text));
+        if !mine.is_empty() {
+            problems.push(format!(
+                "{}: {}\n{}",
+                cheat.name,
+                mine.join("; "),
+                super::hostile::clip(&text, 1200)
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn hostile_generic_cheats_through_the_binary_fast_mode() {
+    generic_cheats_through_the_binary(true);
+}
+
+#[test]
+fn hostile_generic_cheats_through_the_binary_pytest_mode() {
+    if pytest_python("hostile_generic_cheats_through_the_binary_pytest_mode").is_none() {
+        return;
+    }
+    generic_cheats_through_the_binary(false);
+}
+
+/// `RSLM_API_KEY` is in rslm's environment while it verifies. A candidate that reads every
+/// process's environment and command line, and the memory of its parent chain, must not find
+/// it, with all layers and with Landlock and the network namespace disabled: rslm itself must
+/// be out of reach (non-dumpable, in another domain), not only hidden by Landlock.
+#[test]
+fn hostile_the_api_key_is_out_of_reach() {
+    let _serial = serial();
+    let task = add_one_task();
+    let dir = tempfile::tempdir().unwrap();
+    let tasks = task_file(dir.path());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let secret = format!("sk-secret-{}-{nanos}", std::process::id());
+    let thief = super::cheats::key_thief(&task.function_name, std::process::id());
+    let pytest = std::env::var_os("RSLM_PYTHON").is_some_and(|p| !p.is_empty());
+    let mut problems = Vec::new();
+    for disable in ["", "landlock,netns"] {
+        for fast in [true, false] {
+            if !fast && !pytest {
+                eprintln!("SKIPPED the API key in pytest mode: RSLM_PYTHON is not set");
+                continue;
+            }
+            let mut cmd = rslm();
+            cmd.env("RSLM_API_KEY", &secret);
+            if !disable.is_empty() {
+                cmd.env("RSLM_VERIFY_DISABLE", disable);
+            }
+            let (record, text) = verify_json(cmd, Path::new(&tasks), &task.task_id, fast, &thief);
+            let verdict = record["verdict"].as_str().unwrap_or("<no record>");
+            let how = format!(
+                "{} mode{}",
+                if fast { "fast" } else { "pytest" },
+                if disable.is_empty() {
+                    String::new()
+                } else {
+                    format!(", RSLM_VERIFY_DISABLE={disable}")
+                }
+            );
+            eprintln!("key thief, {how}: {verdict}");
+            if text.contains(&secret) || text.contains("HOSTILE-REACHED") {
+                problems.push(format!(
+                    "{how}: the candidate found the API key:\n{}",
+                    super::hostile::clip(&text, 1500)
+                ));
+            }
+            if !["fail", "error"].contains(&verdict) {
+                problems.push(format!(
+                    "{how}: verdict {verdict}\n{}",
+                    super::hostile::clip(&text, 800)
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
