@@ -80,19 +80,30 @@ pub struct TaskSetArgs {
 }
 
 impl TaskSetArgs {
-    /// Loads the task set and splits it; an oversized held-out set is a usage error.
-    pub fn load_split(
-        &self,
-    ) -> anyhow::Result<(crate::tasks::loader::TaskSource, crate::tasks::split::Split)> {
-        let source = crate::tasks::loader::TaskSource::parse(&self.tasks);
-        let tasks = source.load()?;
-        match crate::tasks::split::split(&tasks, self.heldout_size, self.split_seed) {
-            Ok(split) => Ok((source, split)),
-            Err(e @ crate::tasks::split::SplitError::TooLarge { .. }) => {
-                Err(crate::error::UsageError(format!("{e} in {}", source.label())).into())
-            }
-            Err(e) => Err(anyhow::anyhow!("{}: {e}", source.label())),
+    /// The domain's view of these flags.
+    pub fn config(&self) -> crate::tasks::split::SplitConfig {
+        crate::tasks::split::SplitConfig {
+            source: crate::tasks::loader::TaskSource::parse(&self.tasks),
+            heldout_size: self.heldout_size,
+            seed: self.split_seed,
         }
+    }
+}
+
+/// The lab a pipeline command opens: its store, task split, backend and verifier.
+pub fn lab_config(
+    db: &DbArg,
+    tasks: &TaskSetArgs,
+    backend: &BackendArgs,
+    verify: &VerifyArgs,
+    store: crate::lab::StoreAccess,
+) -> crate::lab::LabConfig {
+    crate::lab::LabConfig {
+        db: db.db.clone(),
+        store,
+        split: tasks.config(),
+        backend: backend.config(),
+        verifier: verify.config(),
     }
 }
 
@@ -144,22 +155,12 @@ mod tests {
     }
 }
 
-/// Which backend produces candidates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BackendKind {
-    /// The built-in simulator of a weak model (results are labelled as simulation).
-    Mock,
-    /// Any OpenAI-compatible chat/completions server.
-    Openai,
-}
-
 /// The generation backend and its sampling settings.
 #[derive(Debug, Clone, Args)]
 pub struct BackendArgs {
     /// Generation backend.
     #[arg(long, env = "RSLM_BACKEND", value_enum, default_value = "mock")]
-    pub backend: BackendKind,
+    pub backend: crate::backend::BackendKind,
     /// Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.
     #[arg(long, env = "RSLM_BASE_URL")]
     pub base_url: Option<String>,
@@ -188,6 +189,22 @@ pub struct BackendArgs {
     pub request_timeout: f64,
 }
 
+impl BackendArgs {
+    /// The domain's view of these flags (clap has range-checked them).
+    pub fn config(&self) -> crate::backend::BackendConfig {
+        crate::backend::BackendConfig {
+            kind: self.backend,
+            base_url: self.base_url.clone(),
+            model: self.model.clone(),
+            api_key: self.api_key.clone(),
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+            concurrency: self.concurrency,
+            request_timeout: std::time::Duration::from_secs_f64(self.request_timeout),
+        }
+    }
+}
+
 /// The verifier's settings.
 #[derive(Debug, Clone, Args)]
 pub struct VerifyArgs {
@@ -201,6 +218,26 @@ pub struct VerifyArgs {
     /// Warm verifier workers (0 = one per core).
     #[arg(long = "verify-workers", default_value_t = 0)]
     pub verify_workers: usize,
+}
+
+impl VerifyArgs {
+    /// The verifier settings of the pipeline commands (`--fast-verify`, `--verify-timeout`,
+    /// `--verify-workers`); clap has checked that a given timeout is a positive number of seconds.
+    pub fn config(&self) -> crate::verify::VerifierConfig {
+        use crate::verify::{Mode, VerifierConfig};
+        let mode = if self.fast_verify {
+            Mode::Fast
+        } else {
+            Mode::Pytest
+        };
+        let mut config = VerifierConfig::new(mode);
+        config.workers = self.verify_workers;
+        if let Some(seconds) = self.verify_timeout {
+            config.timeout = std::time::Duration::try_from_secs_f64(seconds)
+                .unwrap_or(std::time::Duration::ZERO);
+        }
+        config
+    }
 }
 
 /// A duration flag: a finite number of seconds in (0, 3600].

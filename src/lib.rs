@@ -13,6 +13,7 @@ pub mod consolidate;
 pub mod error;
 pub mod eval;
 pub mod iterate;
+pub mod lab;
 pub mod memory;
 pub mod plot;
 pub mod prompt;

@@ -6,7 +6,7 @@ pub mod mock;
 mod open;
 pub mod openai;
 
-pub use open::open;
+pub use open::{BackendConfig, BackendKind, open};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,43 +1,92 @@
-//! Choosing and opening the backend named on the command line.
+//! What a backend is opened from, and opening it.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::{Backend, mock, openai};
+use crate::error::UsageError;
 
-/// Builds the backend chosen on the command line. For `openai` the server is checked first, so
-/// an unreachable server or an unknown model is one clear error before any task starts.
-pub fn open(args: &crate::cli::BackendArgs) -> anyhow::Result<std::sync::Arc<dyn Backend>> {
-    use crate::cli::BackendKind;
-    match args.backend {
-        BackendKind::Mock => Ok(std::sync::Arc::new(mock::MockBackend)),
-        BackendKind::Openai => {
-            let Some(base_url) = args.base_url.clone().filter(|u| !u.trim().is_empty()) else {
-                return Err(crate::error::UsageError(
+/// Which backend produces candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// The built-in simulator of a weak model (results are labelled as simulation).
+    Mock,
+    /// Any OpenAI-compatible chat/completions server.
+    Openai,
+}
+
+/// A backend and its sampling settings, validated once (`BackendConfig::validate`) before any
+/// work starts.
+#[derive(Debug, Clone)]
+pub struct BackendConfig {
+    pub kind: BackendKind,
+    pub base_url: Option<String>,
+    pub model: Option<String>,
+    /// Sent as a bearer token; never logged, stored or printed.
+    pub api_key: Option<String>,
+    pub temperature: f32,
+    pub max_tokens: u32,
+    /// Requests in flight at once (openai).
+    pub concurrency: u32,
+    pub request_timeout: Duration,
+}
+
+impl BackendConfig {
+    /// The built-in simulator's results are a simulation, whatever the model.
+    pub fn is_simulation(&self) -> bool {
+        self.kind == BackendKind::Mock
+    }
+
+    /// Generator threads a pipeline runs: the simulator answers at once, so two keep the
+    /// verifiers fed; a server gets its concurrency.
+    pub fn generators(&self) -> usize {
+        match self.kind {
+            BackendKind::Mock => 2,
+            BackendKind::Openai => self.concurrency as usize,
+        }
+    }
+
+    /// Checks what clap cannot: an openai backend needs a server and a model.
+    pub fn validate(&self) -> Result<(), UsageError> {
+        if self.kind == BackendKind::Openai {
+            if non_empty(&self.base_url).is_none() {
+                return Err(UsageError(
                     "--backend openai needs --base-url or RSLM_BASE_URL".into(),
-                )
-                .into());
-            };
-            let Some(model) = args.model.clone().filter(|m| !m.trim().is_empty()) else {
-                return Err(crate::error::UsageError(
-                    "--backend openai needs --model or RSLM_MODEL".into(),
-                )
-                .into());
-            };
-            if !(args.request_timeout.is_finite() && args.request_timeout > 0.0) {
-                return Err(crate::error::UsageError(
-                    "--request-timeout must be a positive number of seconds".into(),
-                )
-                .into());
+                ));
             }
+            if non_empty(&self.model).is_none() {
+                return Err(UsageError(
+                    "--backend openai needs --model or RSLM_MODEL".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn non_empty(value: &Option<String>) -> Option<String> {
+    value.clone().filter(|v| !v.trim().is_empty())
+}
+
+/// Opens the configured backend. For `openai` the server is checked first, so an unreachable
+/// server or an unknown model is one clear error before any task starts.
+pub fn open(config: &BackendConfig) -> anyhow::Result<Arc<dyn Backend>> {
+    config.validate()?;
+    match config.kind {
+        BackendKind::Mock => Ok(Arc::new(mock::MockBackend)),
+        BackendKind::Openai => {
             let backend = openai::OpenAiBackend::new(openai::OpenAiConfig {
-                base_url,
-                model,
-                api_key: args.api_key.clone().filter(|k| !k.is_empty()),
-                request_timeout: std::time::Duration::from_secs_f64(args.request_timeout),
+                base_url: non_empty(&config.base_url).unwrap_or_default(),
+                model: non_empty(&config.model).unwrap_or_default(),
+                api_key: config.api_key.clone().filter(|k| !k.is_empty()),
+                request_timeout: config.request_timeout,
                 max_retries: 4,
-                connect_timeout: std::time::Duration::from_secs(5),
+                connect_timeout: Duration::from_secs(5),
             })?;
             let info = backend.preflight()?;
             tracing::info!(api = %info.api_root, "model server ready");
-            Ok(std::sync::Arc::new(backend))
+            Ok(Arc::new(backend))
         }
     }
 }

@@ -5,7 +5,6 @@
 use crate::cli::DbArg;
 use crate::store::Store;
 use crate::store::adapters::{Adapter, Change, ROLLBACK_REASON_PREFIX};
-use crate::usage;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ListArgs {
@@ -128,27 +127,6 @@ pub fn list(args: ListArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// An adapter by name; an unknown name is a usage error listing what exists.
-pub(crate) fn find(store: &Store, name: &str) -> anyhow::Result<Adapter> {
-    if let Some(adapter) = store.adapter_by_name(name)? {
-        if !std::path::Path::new(&adapter.path).exists() {
-            anyhow::bail!(
-                "adapter {name}'s files are missing at {}; it cannot be served",
-                adapter.path
-            );
-        }
-        return Ok(adapter);
-    }
-    let names: Vec<String> = store.adapters()?.into_iter().map(|a| a.name).collect();
-    if names.is_empty() {
-        usage!("no adapter named {name:?}: no adapters are registered; nothing changed");
-    }
-    usage!(
-        "no adapter named {name:?} (registered: {}); nothing changed",
-        names.join(", ")
-    );
-}
-
 fn report(change: &Change, verb: &str, json: bool) {
     let name = |a: &Option<Adapter>| a.as_ref().map(|a| a.name.clone());
     if json {
@@ -168,7 +146,7 @@ fn report(change: &Change, verb: &str, json: bool) {
 pub fn set_active(args: SetActiveArgs) -> anyhow::Result<()> {
     let mut store = Store::open_existing(&args.db.db)?;
     let target = match &args.name {
-        Some(name) => Some(find(&store, name)?),
+        Some(name) => Some(crate::train::registered(&store, name)?),
         None => None,
     };
     let current = store.active_adapter()?;
@@ -193,7 +171,7 @@ pub fn rollback(args: RollbackArgs) -> anyhow::Result<()> {
     let (target, reason) = match &args.name {
         // A named return is a new activation; a later plain rollback comes back from it.
         Some(name) => (
-            Some(find(&store, name)?),
+            Some(crate::train::registered(&store, name)?),
             format!("rollback-adapter --name {name}: {}", args.reason),
         ),
         None => (

@@ -1,11 +1,14 @@
-//! `rslm self-improve`: N cycles of run-iteration, consolidate and eval in one process, each
-//! cycle's results stored and summarised.
+//! `rslm self-improve`: N cycles of run-iteration, consolidate and eval over one lab.
 
 use std::path::PathBuf;
 
-use crate::cli::{BackendArgs, DbArg, TaskSetArgs, VerifyArgs};
-use crate::commands::{consolidate, eval, run_iteration};
-use crate::iterate::{Mode, TaskOrder};
+use crate::cli::{BackendArgs, DbArg, TaskSetArgs, VerifyArgs, lab_config};
+use crate::consolidate::ConsolidationPlan;
+use crate::eval::EvalPlan;
+use crate::eval::conditions::Condition;
+use crate::iterate::{IterationPlan, Mode, TaskOrder};
+use crate::lab::self_improve::{CycleSummary, SelfImprovePlan};
+use crate::lab::{Lab, StoreAccess};
 use crate::memory::Strategy;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -58,88 +61,69 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if args.task_limit == 0 {
-        crate::usage!("--task-limit 0 selects no tasks");
-    }
-    let mut cycles = Vec::new();
-    for cycle in 1..=args.cycles {
-        let iteration = run_iteration::execute(&run_iteration::Args {
-            db: args.db.clone(),
-            tasks: args.tasks.clone(),
+    let config = lab_config(
+        &args.db,
+        &args.tasks,
+        &args.backend,
+        &args.verify,
+        StoreAccess::CreateIfMissing,
+    );
+    let plan = SelfImprovePlan {
+        cycles: args.cycles,
+        iteration: IterationPlan {
             k: args.k,
             mode: Mode::Trainpool,
-            backend: args.backend.clone(),
-            verify: args.verify.clone(),
-            memory_enabled: !args.no_memory,
-            no_memory: args.no_memory,
+            memory: !args.no_memory,
             task_limit: Some(args.task_limit),
             task_order: TaskOrder::Unsolved,
             retrieval: args.retrieval,
-            seed: args.seed + u64::from(cycle) - 1,
+            seed: args.seed,
             resume: false,
-            json: false,
-        })?;
-        if iteration.status != "completed" {
-            anyhow::bail!(
-                "cycle {cycle}: iteration run {} was interrupted",
-                iteration.run_id
-            );
-        }
-        let consolidation = consolidate::execute(&consolidate::Args {
-            db: args.db.clone(),
+        },
+        consolidation: ConsolidationPlan {
             min_evidence: args.min_evidence,
-            tasks: args.tasks.clone(),
-            backend: args.backend.clone(),
-            verify: args.verify.clone(),
-            json: false,
-        })?;
-        let output = args
-            .output_dir
-            .join(format!("results_cycle{cycle:03}.json"));
-        let report = eval::execute(&eval::Args {
-            db: args.db.clone(),
-            backend: args.backend.clone(),
-            verify: args.verify.clone(),
-            conditions: args.conditions.clone(),
+        },
+        eval: EvalPlan {
+            conditions: Condition::parse_list(&args.conditions, config.backend.is_simulation())
+                .map_err(crate::error::UsageError)?,
             k: args.eval_k,
-            n: args.eval_n,
-            tasks: args.tasks.tasks.clone(),
-            heldout_size: args.tasks.heldout_size,
-            split_seed: args.tasks.split_seed,
+            n: args.eval_n.unwrap_or(args.eval_k),
             task_limit: args.eval_task_limit,
             retrieval: args.retrieval,
             seed: args.seed,
-            output: Some(output.clone()),
             skip_precision: false,
-            json: false,
-        })?;
-        let rates: Vec<String> = report
-            .conditions
-            .iter()
-            .map(|c| format!("{} {:.2}", c.condition, c.pass_at_1))
-            .collect();
-        if !args.json {
-            println!(
-                "cycle {cycle}: {} of {} tasks solved, memory {} episodes, +{} procedures, +{} rules; pass@1 {}  ({})",
-                iteration.tasks_solved,
-                iteration.tasks,
-                iteration.memory_episodes,
-                consolidation.procedures_created,
-                consolidation.rules_created,
-                rates.join(", "),
-                output.display()
-            );
+            output: None,
+        },
+        output_dir: args.output_dir.clone(),
+    };
+    plan.validate()?;
+    let json = args.json;
+    let cycles = crate::lab::self_improve::run(&mut Lab::open(config)?, &plan, |c| {
+        if !json {
+            print_cycle(c);
         }
-        cycles.push(serde_json::json!({
-            "cycle": cycle,
-            "iteration": iteration,
-            "consolidation": consolidation,
-            "results": output.display().to_string(),
-            "pass_at_1": report.conditions.iter().map(|c| (c.condition.clone(), serde_json::json!(c.pass_at_1))).collect::<serde_json::Map<_, _>>(),
-        }));
-    }
-    if args.json {
+    })?;
+    if json {
         println!("{}", serde_json::json!({ "cycles": cycles }));
     }
     Ok(())
+}
+
+fn print_cycle(c: &CycleSummary) {
+    let rates: Vec<String> = c
+        .pass_at_1
+        .iter()
+        .map(|(condition, rate)| format!("{condition} {:.2}", rate.as_f64().unwrap_or(0.0)))
+        .collect();
+    println!(
+        "cycle {}: {} of {} tasks solved, memory {} episodes, +{} procedures, +{} rules; pass@1 {}  ({})",
+        c.cycle,
+        c.iteration.tasks_solved,
+        c.iteration.tasks,
+        c.iteration.memory_episodes,
+        c.consolidation.procedures_created,
+        c.consolidation.rules_created,
+        rates.join(", "),
+        c.results
+    );
 }

@@ -159,3 +159,64 @@ pub fn consolidate_with_model(
     }
     Ok(report)
 }
+
+/// What a consolidation does.
+#[derive(Debug, Clone)]
+pub struct ConsolidationPlan {
+    /// Evidence (verified tasks) a rule or procedure needs.
+    pub min_evidence: u32,
+}
+
+/// Consolidates the lab's verified episodes into procedures and rules, as a run: with the
+/// simulator, offline from the code; with a model, the model writes them and each is verified.
+pub fn run(lab: &mut crate::lab::Lab, plan: &ConsolidationPlan) -> anyhow::Result<Report> {
+    use crate::store::runs::{NewRun, RunKind, RunStatus};
+    let backend = lab.backend.clone();
+    let run_id = lab.store.start_run(&NewRun {
+        kind: RunKind::Consolidate,
+        backend: backend.name().into(),
+        model: backend.model(),
+        simulation: backend.is_simulation(),
+        seed: 0,
+        mode: None,
+        prompt_version: None,
+        tasks_source: Some(lab.tasks_label()),
+        config: serde_json::json!({"min_evidence": plan.min_evidence, "tasks": lab.tasks_label(), "heldout_size": lab.split_config.heldout_size, "split_seed": lab.split_config.seed}),
+    })?;
+    let tasks = lab.tasks_by_id();
+    let heldout = lab.heldout_ids();
+    let shape = lab.shape();
+    let min_evidence = plan.min_evidence as usize;
+    let result = if backend.is_simulation() {
+        // The simulator cannot write insights; offline consolidation is derived from the code.
+        consolidate_offline(
+            &mut lab.store,
+            &tasks,
+            &heldout,
+            &lab.verifier,
+            min_evidence,
+            run_id,
+        )
+    } else {
+        let ctx = model_rules::ModelContext {
+            backend: backend.as_ref(),
+            judge: &lab.verifier,
+            shape,
+            temperature: lab.backend_config.temperature,
+            max_tokens: lab.backend_config.max_tokens,
+            seed: 0,
+            cancel: crate::iterate::cancel_flag(),
+        };
+        consolidate_with_model(&mut lab.store, &tasks, &heldout, &ctx, min_evidence, run_id)
+    };
+    match &result {
+        Ok(report) => {
+            lab.store
+                .finish_run(run_id, RunStatus::Completed, &serde_json::to_value(report)?)?
+        }
+        Err(_) => lab
+            .store
+            .finish_run(run_id, RunStatus::Failed, &serde_json::json!({}))?,
+    }
+    result
+}

@@ -3,4 +3,7 @@
 
 pub mod conditions;
 pub mod report;
+mod run;
 pub mod stats;
+
+pub use run::{EvalPlan, run, write_json};

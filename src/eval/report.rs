@@ -93,9 +93,10 @@ pub struct EvalReport {
     pub memory_precision: Option<f64>,
     #[serde(default)]
     pub memory_precision_detail: Option<MemoryPrecisionDetail>,
-    /// Result of the regression check on the hidden split, when one ran.
-    #[serde(default)]
-    pub regression_check: Option<serde_json::Value>,
+    /// Base model against the active adapter on the held-out tasks, when the eval ran an adapter
+    /// condition. Payloads of the original project, whose check had another shape, load as None.
+    #[serde(default, deserialize_with = "lenient_regression_check")]
+    pub regression_check: Option<RegressionCheck>,
     #[serde(default)]
     pub notes: Vec<String>,
 }
@@ -382,6 +383,68 @@ impl EvalReport {
 /// Columns: condition, pass@1 with its 95% interval, pass@k, the change of pass@1 against the
 /// baseline, McNemar's discordant counts b/c (tasks solved only with the condition / only by
 /// the baseline) and the exact p-value.
+/// The active adapter against the base model, task by task, with the same prompts: `learning`
+/// against `baseline` and `memory_learning` against `memory`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegressionCheck {
+    pub adapter: String,
+    pub comparisons: Vec<AdapterComparison>,
+    /// Some comparison lost more tasks than it won.
+    pub regression: bool,
+}
+
+/// One pair of conditions that differ only in the weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdapterComparison {
+    /// The condition without the adapter (`baseline` or `memory`).
+    pub base_model: String,
+    /// The condition with it (`learning` or `memory_learning`).
+    pub adapter: String,
+    pub pass_at_1_base_model: f64,
+    pub pass_at_1_adapter: f64,
+    pub tasks_won: usize,
+    pub tasks_lost: usize,
+    /// Exact McNemar test.
+    pub p_value: f64,
+    pub won: Vec<String>,
+    pub lost: Vec<String>,
+    pub regression: bool,
+}
+
+fn lenient_regression_check<'de, D>(deserializer: D) -> Result<Option<RegressionCheck>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(value.and_then(|v| serde_json::from_value(v).ok()))
+}
+
+impl EvalReport {
+    /// One line per comparison of the regression check, for the table's reader.
+    pub fn regression_lines(&self) -> Vec<String> {
+        let Some(check) = &self.regression_check else {
+            return Vec::new();
+        };
+        check
+            .comparisons
+            .iter()
+            .map(|c| {
+                format!(
+                    "regression check, adapter {}: {} {} -> {} {}: {} tasks won, {} lost (exact McNemar {})",
+                    check.adapter,
+                    c.base_model,
+                    serde_json::json!(c.pass_at_1_base_model),
+                    c.adapter,
+                    serde_json::json!(c.pass_at_1_adapter),
+                    c.tasks_won,
+                    c.tasks_lost,
+                    p_clause(c.p_value),
+                )
+            })
+            .collect()
+    }
+}
+
 pub fn render_table(report: &EvalReport) -> String {
     let mut out = String::new();
     if report.simulation {

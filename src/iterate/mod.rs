@@ -3,10 +3,13 @@
 
 pub mod pipeline;
 pub mod progress;
+mod run;
+
+pub use run::{IterationPlan, IterationSummary, run};
 
 use std::collections::HashSet;
 
-use crate::backend::{Backend, GenerationRequest};
+use crate::backend::GenerationRequest;
 use crate::memory::{Retrieved, Retriever, Strategy};
 use crate::prompt;
 use crate::store::Store;
@@ -138,15 +141,6 @@ pub fn prepare_jobs(
             })
         })
         .collect()
-}
-
-/// The record of the backend a run used.
-pub fn backend_label(backend: &dyn Backend) -> (String, String, bool) {
-    (
-        backend.name().to_string(),
-        backend.model(),
-        backend.is_simulation(),
-    )
 }
 
 /// The process-wide stop flag, set by the first Ctrl-C; a second Ctrl-C exits at once.

@@ -158,3 +158,25 @@ mod tests {
         ));
     }
 }
+
+/// A task set and how it is split: what every command that uses tasks is given.
+#[derive(Debug, Clone)]
+pub struct SplitConfig {
+    pub source: super::loader::TaskSource,
+    pub heldout_size: usize,
+    pub seed: u64,
+}
+
+impl SplitConfig {
+    /// Loads the task set and splits it; an oversized held-out set is a usage error.
+    pub fn load(&self) -> anyhow::Result<Split> {
+        let tasks = self.source.load()?;
+        match split(&tasks, self.heldout_size, self.seed) {
+            Ok(split) => Ok(split),
+            Err(e @ SplitError::TooLarge { .. }) => {
+                Err(crate::error::UsageError(format!("{e} in {}", self.source.label())).into())
+            }
+            Err(e) => Err(anyhow::anyhow!("{}: {e}", self.source.label())),
+        }
+    }
+}

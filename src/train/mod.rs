@@ -9,7 +9,9 @@
 
 pub mod base_model;
 pub mod dataset;
+pub mod gate;
 pub mod gguf;
+pub mod lora;
 pub mod peft_to_gguf;
 pub mod promotion;
 pub mod safetensors;
@@ -30,6 +32,31 @@ pub struct ActiveAdapter {
 
 /// The adapter that `learning` conditions use, if one is active and the backend can serve it.
 /// A llama.cpp server that lists its adapters (`GET /lora-adapters`) must load the active one.
+/// An adapter by name; an unknown name is a usage error listing what exists, and an adapter
+/// whose files are gone cannot be served.
+pub fn registered(
+    store: &crate::store::Store,
+    name: &str,
+) -> anyhow::Result<crate::store::adapters::Adapter> {
+    if let Some(adapter) = store.adapter_by_name(name)? {
+        if !std::path::Path::new(&adapter.path).exists() {
+            anyhow::bail!(
+                "adapter {name}'s files are missing at {}; it cannot be served",
+                adapter.path
+            );
+        }
+        return Ok(adapter);
+    }
+    let names: Vec<String> = store.adapters()?.into_iter().map(|a| a.name).collect();
+    if names.is_empty() {
+        crate::usage!("no adapter named {name:?}: no adapters are registered; nothing changed");
+    }
+    crate::usage!(
+        "no adapter named {name:?} (registered: {}); nothing changed",
+        names.join(", ")
+    );
+}
+
 pub fn active_adapter_ref(
     store: &Store,
     backend: &dyn Backend,

@@ -97,21 +97,3 @@ pub const WALL_EXTENSIONS: u32 = 4;
 pub fn hard_wall_limit(cpu_budget: Duration) -> Duration {
     wall_limit(cpu_budget) * (1 + WALL_EXTENSIONS)
 }
-
-impl crate::cli::VerifyArgs {
-    /// The verifier settings of the pipeline commands (`--fast-verify`, `--verify-timeout`,
-    /// `--verify-workers`); clap has checked that a given timeout is a positive number of seconds.
-    pub fn config(&self) -> VerifierConfig {
-        let mode = if self.fast_verify {
-            Mode::Fast
-        } else {
-            Mode::Pytest
-        };
-        let mut config = VerifierConfig::new(mode);
-        config.workers = self.verify_workers;
-        if let Some(seconds) = self.verify_timeout {
-            config.timeout = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::ZERO);
-        }
-        config
-    }
-}

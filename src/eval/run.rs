@@ -1,0 +1,292 @@
+//! An eval over a lab: every condition on the held-out tasks, each paired with `baseline`, the
+//! precision of memory re-verified, stored as a run and written as the results JSON.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use super::conditions::{Condition, ConditionRun, memory_precision};
+use super::report::{
+    AdapterComparison, ConditionResult, EvalReport, MemoryPrecisionDetail, PairedComparison,
+    RegressionCheck, TaskOutcome,
+};
+use crate::iterate::cancel_flag;
+use crate::lab::Lab;
+use crate::memory::Strategy;
+use crate::store::runs::{NewRun, RunKind, RunStatus};
+use crate::usage;
+
+/// What an eval does.
+#[derive(Debug, Clone)]
+pub struct EvalPlan {
+    pub conditions: Vec<Condition>,
+    /// The k of pass@k.
+    pub k: u32,
+    /// Samples per task (at least k).
+    pub n: u32,
+    /// Only the first N held-out tasks.
+    pub task_limit: Option<usize>,
+    pub retrieval: Strategy,
+    /// Sampling seed, the same for every condition.
+    pub seed: u64,
+    /// Skip re-verifying the stored episodes (memory_precision).
+    pub skip_precision: bool,
+    /// Where the results JSON goes.
+    pub output: Option<PathBuf>,
+}
+
+impl EvalPlan {
+    /// What can be refused before the lab is opened.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.n < self.k {
+            usage!(
+                "--n {} is smaller than --k {}: pass@k needs at least k samples per task",
+                self.n,
+                self.k
+            );
+        }
+        if self.task_limit == Some(0) {
+            usage!("--task-limit 0 selects no tasks");
+        }
+        Ok(())
+    }
+}
+
+/// Runs the eval, stores it and writes the results JSON.
+pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
+    plan.validate()?;
+    let n = plan.n;
+    let simulation = lab.backend.is_simulation();
+    let conditions = &plan.conditions;
+    if lab.split.heldout.is_empty() {
+        usage!("--heldout-size 0 leaves nothing to evaluate");
+    }
+    let tasks = lab.heldout_tasks(plan.task_limit);
+    let backend = lab.backend.clone();
+    let (store, verifier) = (&lab.store, &lab.verifier);
+
+    // Only an eval that runs an adapter condition needs the server to serve the active adapter.
+    let adapter = if conditions.iter().any(|c| c.uses_adapter()) {
+        crate::train::active_adapter_ref(store, backend.as_ref())?
+    } else {
+        None
+    };
+    let run_id = store.start_run(&NewRun {
+        kind: RunKind::Eval,
+        backend: backend.name().into(),
+        model: backend.model(),
+        simulation: backend.is_simulation(),
+        seed: plan.seed,
+        mode: Some("heldout".into()),
+        prompt_version: Some(crate::prompt::PROMPT_VERSION.into()),
+        tasks_source: Some(lab.tasks_label()),
+        config: serde_json::json!({
+            "conditions": conditions.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "k": plan.k, "n": n, "heldout_size": lab.split_config.heldout_size, "split_seed": lab.split_config.seed,
+            "task_limit": plan.task_limit, "retrieval": plan.retrieval, "seed": plan.seed,
+            "temperature": lab.backend_config.temperature, "max_tokens": lab.backend_config.max_tokens,
+            "verify_mode": verifier.mode(), "adapter": adapter.as_ref().map(|a| &a.name),
+        }),
+    })?;
+    // Conditions often produce the same answer: verify each distinct one once per eval.
+    let judge = crate::iterate::pipeline::CachedJudge::new(verifier);
+    let heldout_ids = lab.heldout_ids();
+    let runner = ConditionRun {
+        store,
+        backend: backend.as_ref(),
+        judge: &judge,
+        shape: lab.shape(),
+        tasks: &tasks,
+        heldout_ids: &heldout_ids,
+        strategy: plan.retrieval,
+        n: n as usize,
+        temperature: lab.backend_config.temperature,
+        max_tokens: lab.backend_config.max_tokens,
+        seed: plan.seed,
+        cancel: cancel_flag(),
+    };
+    let mut report = EvalReport::new(backend.name(), backend.model(), backend.is_simulation());
+    let adapter_ref = adapter.as_ref().map(|a| a.reference.clone());
+    let outcome = (|| -> anyhow::Result<()> {
+        // A condition that sends exactly the requests of an earlier one (same memory, same
+        // adapter) is not generated again: its outcomes are that condition's, marked as such.
+        let mut generated: Vec<(_, Condition, Vec<TaskOutcome>)> = Vec::new();
+        for &condition in conditions {
+            let mut notes = notes_for(
+                condition,
+                simulation,
+                adapter.as_ref().map(|a| a.name.as_str()),
+            );
+            let key = condition.request_key(simulation, adapter_ref.as_ref());
+            let same = generated.iter().find(|(k, _, _)| *k == key);
+            let (outcomes, same_as) = match same {
+                Some((_, earlier, outcomes)) => {
+                    notes.push_str(&format!(
+                        "; same requests as {}: its outcomes, reported again, not generated twice",
+                        earlier.as_str()
+                    ));
+                    (outcomes.clone(), Some(earlier.as_str().to_string()))
+                }
+                None => {
+                    let outcomes = runner.run(condition, adapter_ref.clone())?;
+                    generated.push((key, condition, outcomes.clone()));
+                    (outcomes, None)
+                }
+            };
+            let mut result = ConditionResult::from_outcomes(
+                condition.as_str(),
+                notes,
+                outcomes,
+                plan.k as usize,
+                plan.seed,
+            )?;
+            result.same_outcomes_as = same_as;
+            report.conditions.push(result);
+        }
+        report.compare_with_baseline()?;
+        if let Some(a) = &adapter {
+            report.regression_check = regression_check(&report, &a.name)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = outcome {
+        store.finish_run(run_id, RunStatus::Failed, &serde_json::json!({}))?;
+        return Err(e);
+    }
+    if !plan.skip_precision {
+        let all = lab.tasks_by_id();
+        let (checked, still) = memory_precision(store, &all, verifier, verifier.workers())?;
+        report.memory_precision = Some(if checked == 0 {
+            1.0
+        } else {
+            still as f64 / checked as f64
+        });
+        report.memory_precision_detail = Some(MemoryPrecisionDetail {
+            checked,
+            still_passing: still,
+        });
+    }
+    report.run_id = Some(run_id);
+    report.seed = Some(plan.seed);
+    report.k = Some(plan.k as usize);
+    report.n = Some(n as usize);
+    report.heldout_size = Some(lab.split_config.heldout_size);
+    report.split_seed = Some(lab.split_config.seed);
+    report.tasks_source = Some(lab.tasks_label());
+    report.task_count = Some(tasks.len());
+    report.created_at = Some(store.conn().query_row(
+        "SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+        [],
+        |r| r.get(0),
+    )?);
+    if simulation {
+        report.notes.push("SIMULATION: the mock backend is a simulated weak model; its memory gain measures retrieval quality, not a real model's learning.".into());
+    }
+    report
+        .notes
+        .push(format!("verifier: {}", verifier.isolation()));
+    let payload = serde_json::to_value(&report)?;
+    store.insert_eval_run(
+        run_id,
+        lab.split_config.heldout_size,
+        plan.k as usize,
+        backend.name(),
+        &payload,
+    )?;
+    store.finish_run(
+        run_id,
+        RunStatus::Completed,
+        &serde_json::json!({"conditions": report.conditions.len(), "tasks": tasks.len()}),
+    )?;
+    if let Some(out) = &plan.output {
+        write_json(out, &payload)?;
+    }
+    Ok(report)
+}
+
+/// Base model against the active adapter, task by task: `learning` against `baseline` and
+/// `memory_learning` against `memory` (the same prompts, only the weights differ), with the
+/// tasks the adapter lost. `None` when the eval ran neither pair.
+fn regression_check(report: &EvalReport, adapter: &str) -> anyhow::Result<Option<RegressionCheck>> {
+    let find = |name: &str| report.conditions.iter().find(|c| c.condition == name);
+    let mut comparisons = Vec::new();
+    for (without, with) in [("baseline", "learning"), ("memory", "memory_learning")] {
+        let (Some(base), Some(tuned)) = (find(without), find(with)) else {
+            continue;
+        };
+        let paired = PairedComparison::between(base, tuned)?;
+        let solved = |c: &ConditionResult| -> HashSet<String> {
+            c.per_task
+                .iter()
+                .filter(|t| t.solved())
+                .map(|t| t.task_id.clone())
+                .collect()
+        };
+        let (b, t) = (solved(base), solved(tuned));
+        let sorted = |set: HashSet<&String>| {
+            let mut ids: Vec<String> = set.into_iter().cloned().collect();
+            ids.sort();
+            ids
+        };
+        comparisons.push(AdapterComparison {
+            base_model: without.into(),
+            adapter: with.into(),
+            pass_at_1_base_model: base.pass_at_1,
+            pass_at_1_adapter: tuned.pass_at_1,
+            tasks_won: paired.only_condition,
+            tasks_lost: paired.only_baseline,
+            p_value: paired.p_value,
+            won: sorted(t.difference(&b).collect()),
+            lost: sorted(b.difference(&t).collect()),
+            regression: paired.only_baseline > paired.only_condition,
+        });
+    }
+    if comparisons.is_empty() {
+        return Ok(None);
+    }
+    let regression = comparisons.iter().any(|c| c.regression);
+    Ok(Some(RegressionCheck {
+        adapter: adapter.into(),
+        comparisons,
+        regression,
+    }))
+}
+
+fn notes_for(condition: Condition, simulation: bool, adapter: Option<&str>) -> String {
+    match (condition, simulation, adapter) {
+        (Condition::Baseline, _, _) => "no memory, no adapter".into(),
+        (Condition::Memory, _, _) => "retrieved verified episodes in the prompt".into(),
+        (Condition::Semantic, _, _) => "retrieved procedures and rules in the prompt".into(),
+        (Condition::Learning, true, _) => {
+            "mock backend: no weights to adapt; same prompt as baseline".into()
+        }
+        (Condition::MemoryLearning, true, _) => {
+            "mock backend: episodes plus procedures and rules; no adapter".into()
+        }
+        (Condition::Learning, false, Some(a)) => format!("active adapter {a}"),
+        (Condition::MemoryLearning, false, Some(a)) => {
+            format!("retrieved episodes plus active adapter {a}")
+        }
+        (Condition::Learning, false, None) => {
+            "no active adapter: the base model, same as baseline".into()
+        }
+        (Condition::MemoryLearning, false, None) => "no active adapter: same as memory".into(),
+    }
+}
+
+/// Writes through a temporary file so a failed write never leaves half a results file.
+pub fn write_json(out: &std::path::Path, payload: &serde_json::Value) -> anyhow::Result<()> {
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create folder {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    serde_json::to_writer_pretty(tmp.as_file_mut(), payload)?;
+    tmp.persist(out)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(())
+}
