@@ -105,12 +105,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let split_config = args.tasks.config();
     let store = Store::open_existing(&args.db.db)?;
     let split = split_config.load()?;
-    match crate::train::lora::run(&store, &split, &split_config, &plan)? {
+    let outcome = crate::train::lora::run(&store, &split, &split_config, &plan)?;
+    print_outcome(outcome, args.json);
+    Ok(())
+}
+
+fn print_outcome(outcome: TrainOutcome, json: bool) {
+    match outcome {
         TrainOutcome::DryRun {
             path,
             data_sha256,
             report,
-        } if args.json => println!(
+        } if json => println!(
             "{}",
             serde_json::json!({"dry_run": true, "data": path.display().to_string(), "data_sha256": data_sha256, "dataset": report})
         ),
@@ -129,7 +135,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             path,
             manifest,
             ..
-        } if args.json => println!(
+        } if json => println!(
             "{}",
             serde_json::json!({"id": id, "name": name, "path": path, "active": false, "manifest": manifest})
         ),
@@ -154,5 +160,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             );
         }
     }
-    Ok(())
 }

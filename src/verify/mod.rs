@@ -28,6 +28,7 @@ mod isolation;
 pub mod pass_at_k;
 mod pool;
 mod python;
+pub mod samples;
 mod verifier;
 mod worker;
 
