@@ -241,7 +241,7 @@ impl VerifyArgs {
 }
 
 /// A duration flag: a finite number of seconds in (0, 3600].
-fn positive_seconds(text: &str) -> Result<f64, String> {
+pub(crate) fn positive_seconds(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 => Ok(seconds),
         _ => Err(format!(
