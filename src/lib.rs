@@ -15,6 +15,7 @@ pub mod eval;
 pub mod iterate;
 pub mod lab;
 pub mod memory;
+pub mod output;
 pub mod plot;
 pub mod prompt;
 pub mod store;

@@ -80,6 +80,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         output: args.output.clone(),
     };
     plan.validate()?;
+    if let Some(out) = &plan.output {
+        crate::output::check_target("--output", out, Some(&config.db))?;
+    }
     let report = crate::eval::run(&mut Lab::open(config)?, &plan)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -27,6 +27,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(out) = &args.out {
+        crate::output::check_target("--out", out, None)?;
+    }
     let tasks = match args.format {
         Format::Humaneval => {
             let records = humaneval::read_records(&args.file)?;
@@ -45,12 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     crate::tasks::loader::parse_jsonl(&text, "converted tasks")?;
     match &args.out {
         Some(path) => {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            std::fs::write(path, &text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::output::write_atomic(path, text.as_bytes())?;
             eprintln!("imported {} tasks into {}", tasks.len(), path.display());
         }
         None => {

@@ -38,12 +38,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.output.display()
         );
     }
+    crate::output::check_target("--output", &args.output, Some(&args.input))?;
     let reports = load_reports(&args.input)?;
     if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    crate::plot::plot_reports(&reports, &args.output)?;
+    // Drawn beside the target, then renamed over it: a PNG appears whole or not at all.
+    let dir = args
+        .output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .suffix(".png")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    crate::plot::plot_reports(&reports, tmp.path())?;
+    crate::output::make_readable(tmp.path());
+    tmp.persist(&args.output)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
     println!("{}", args.output.display());
     Ok(())
 }

@@ -52,6 +52,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         output: args.output.clone(),
     };
     plan.validate()?;
+    if let Some(out) = &plan.output {
+        crate::output::check_target("--output", out, Some(&args.db.db))?;
+    }
     let config = lab_config(
         &args.db,
         &args.tasks,

@@ -1,11 +1,8 @@
 //! `rslm seed-tasks`: validate the bundled task set, or regenerate a task set with `--regen`.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
-
-use anyhow::Context as _;
 
 use crate::tasks::Task;
 use crate::tasks::generate::{GenerateError, generate};
@@ -31,6 +28,11 @@ const BUNDLED_PATH: &str = "tasks/bundled_tasks.jsonl";
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     if args.regen {
+        let out = args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(BUNDLED_PATH));
+        crate::output::check_target("--out", &out, None)?;
         let started = Instant::now();
         let tasks = generate(args.count).map_err(|e| match e {
             GenerateError::TooFew { .. } => {
@@ -38,11 +40,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
             GenerateError::TooMany { .. } => anyhow::Error::new(e),
         })?;
-        let out = args
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(BUNDLED_PATH));
-        write_atomically(&out, &tasks)?;
+        let mut text = String::new();
+        for task in &tasks {
+            text.push_str(&serde_json::to_string(task)?);
+            text.push('\n');
+        }
+        crate::output::write_atomic(&out, text.as_bytes())?;
         let summary = summarize(
             &tasks,
             &out.display().to_string(),
@@ -58,30 +61,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let summary = summarize(&tasks, &source.label(), None);
         report(&summary, args.json);
     }
-    Ok(())
-}
-
-/// Writes the JSONL through a temporary file in the same folder, so a failure never leaves a
-/// half-written task set behind.
-fn write_atomically(out: &std::path::Path, tasks: &[Task]) -> anyhow::Result<()> {
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create folder {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        for task in tasks {
-            serde_json::to_writer(&mut w, task)?;
-            w.write_all(b"\n")?;
-        }
-        w.flush()?;
-    }
-    tmp.persist(out)
-        .with_context(|| format!("cannot write {}", out.display()))?;
     Ok(())
 }
 

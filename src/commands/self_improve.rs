@@ -97,6 +97,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         output_dir: args.output_dir.clone(),
     };
     plan.validate()?;
+    if plan.output_dir.exists() && !plan.output_dir.is_dir() {
+        crate::usage!(
+            "--output-dir {}: that is a file, not a folder; nothing was written",
+            plan.output_dir.display()
+        );
+    }
+    for cycle in 1..=plan.cycles {
+        let out = plan
+            .output_dir
+            .join(format!("results_cycle{cycle:03}.json"));
+        crate::output::check_target("--output-dir", &out, Some(&config.db))?;
+    }
     let json = args.json;
     let cycles = crate::lab::self_improve::run(&mut Lab::open(config)?, &plan, |c| {
         if !json {

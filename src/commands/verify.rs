@@ -64,6 +64,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.samples.is_none() && args.k != [1] {
         crate::usage!("--k applies to batch mode (--samples)");
     }
+    if let Some(out) = &args.out {
+        crate::output::check_target("--out", out, None)?;
+    }
     let tasks = TaskSource::parse(&args.tasks).load()?;
     let verifier = Verifier::start(config)?;
     eprintln!("{}", verifier.isolation());

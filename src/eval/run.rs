@@ -4,8 +4,6 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-
 use super::conditions::{Condition, ConditionRun, memory_precision};
 use super::report::{
     AdapterComparison, ConditionResult, EvalReport, MemoryPrecisionDetail, PairedComparison,
@@ -200,7 +198,7 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
         &serde_json::json!({"conditions": report.conditions.len(), "tasks": tasks.len()}),
     )?;
     if let Some(out) = &plan.output {
-        write_json(out, &payload)?;
+        crate::output::write_json(out, &payload)?;
     }
     Ok(report)
 }
@@ -273,20 +271,4 @@ fn notes_for(condition: Condition, simulation: bool, adapter: Option<&str>) -> S
         }
         (Condition::MemoryLearning, false, None) => "no active adapter: same as memory".into(),
     }
-}
-
-/// Writes through a temporary file so a failed write never leaves half a results file.
-pub fn write_json(out: &std::path::Path, payload: &serde_json::Value) -> anyhow::Result<()> {
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create folder {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    serde_json::to_writer_pretty(tmp.as_file_mut(), payload)?;
-    tmp.persist(out)
-        .with_context(|| format!("cannot write {}", out.display()))?;
-    Ok(())
 }

@@ -241,7 +241,7 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
         &serde_json::json!({"promoted": decision.promote, "reason": decision.reason}),
     )?;
     if let Some(out) = &plan.output {
-        crate::eval::write_json(out, &record)?;
+        crate::output::write_json(out, &record)?;
     }
     Ok(GateOutcome {
         candidate,

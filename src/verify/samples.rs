@@ -2,7 +2,6 @@
 //! result per sample, and the unbiased pass@k.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write as _;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -135,9 +134,7 @@ fn write_results(
     samples: &[(&Task, String)],
     verdicts: &[Verdict],
 ) -> anyhow::Result<()> {
-    let file =
-        std::fs::File::create(out).with_context(|| format!("cannot write {}", out.display()))?;
-    let mut w = std::io::BufWriter::new(file);
+    let mut text = Vec::new();
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for ((task, _), verdict) in samples.iter().zip(verdicts) {
         let index = seen.entry(task.task_id.as_str()).or_default();
@@ -146,12 +143,10 @@ fn write_results(
         record["sample"] = (*index).into();
         record["passed"] = verdict.passed().into();
         *index += 1;
-        serde_json::to_writer(&mut w, &record)?;
-        w.write_all(b"\n")?;
+        serde_json::to_writer(&mut text, &record)?;
+        text.push(b'\n');
     }
-    w.flush()
-        .with_context(|| format!("cannot write {}", out.display()))?;
-    Ok(())
+    crate::output::write_atomic(out, &text)
 }
 
 /// What a batch of samples scored.

@@ -10,4 +10,5 @@ mod foundation;
 mod hostile_cheats;
 mod hostile_loop;
 mod loop_tests;
+mod outputs;
 mod real_model;
