@@ -1,8 +1,7 @@
 //! Classic algorithm families: recursion, dynamic programming, binary search and bracket
 //! matching here; graphs, grids, intervals and matrices in `algorithms_graphs.rs`.
 
-use super::collections::{Draft, product};
-use super::{Case, Category, Family, Rng, TaskSpec, decode};
+use super::{Case, Category, Draft, Family, Rng, TaskSpec, decode, product};
 use crate::tasks::Difficulty;
 use crate::tasks::pyvalue::PyValue;
 

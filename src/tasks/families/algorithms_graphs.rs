@@ -4,8 +4,7 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use crate::tasks::Difficulty;
-use crate::tasks::families::collections::{Draft, int_lists, product};
-use crate::tasks::families::{Case, Category, Family, Rng, TaskSpec, decode};
+use crate::tasks::families::{Case, Category, Draft, Family, Rng, TaskSpec, decode, product};
 use crate::tasks::pyvalue::PyValue;
 
 /// Names a matrix parameter may take.
@@ -191,7 +190,10 @@ impl ComponentsWithMinSize {
                 sizes[find(&mut parent, x)] += 1;
             }
             let big = sizes.iter().filter(|&&s| s >= m).count() as i64;
-            Case::new(vec![PyValue::Int(count as i64), int_lists(&edges)], big)
+            Case::new(
+                vec![PyValue::Int(count as i64), PyValue::int_lists(&edges)],
+                big,
+            )
         };
         let mut rng = Rng::for_variant(self.name(), index);
         let mut hidden = vec![case(0, vec![]), case(1, vec![vec![0, 0]])];
@@ -282,7 +284,10 @@ impl TopologicalOrderRanked {
                 .iter()
                 .map(|&(a, b)| vec![a + base, b + base])
                 .collect();
-            Case::new(vec![PyValue::Int(count), int_lists(&shifted)], expected)
+            Case::new(
+                vec![PyValue::Int(count), PyValue::int_lists(&shifted)],
+                expected,
+            )
         };
         let mut rng = Rng::for_variant(self.name(), index);
         let mut hidden = vec![case(0, vec![]), case(1, vec![])];
@@ -382,7 +387,10 @@ impl MergeIntervalsWithGap {
                     _ => merged.push(iv),
                 }
             }
-            Case::new(vec![int_lists(&intervals)], int_lists(&merged))
+            Case::new(
+                vec![PyValue::int_lists(&intervals)],
+                PyValue::int_lists(&merged),
+            )
         };
         let mut rng = Rng::for_variant(self.name(), index);
         let mut hidden = vec![case(vec![]), case(vec![vec![4, 4]])];
@@ -463,7 +471,7 @@ impl CoveredLengthInWindow {
             if let Some((cs, ce)) = current {
                 total += ce - cs;
             }
-            Case::new(vec![int_lists(&intervals)], total)
+            Case::new(vec![PyValue::int_lists(&intervals)], total)
         };
         let mut rng = Rng::for_variant(self.name(), index);
         let mut hidden = vec![case(vec![]), case(vec![vec![lo - 4, hi + 4]])];
@@ -520,7 +528,7 @@ impl RotateMatrixTimes {
             for _ in 0..k {
                 out = rotate_clockwise(&out);
             }
-            Case::new(vec![int_lists(&m)], int_lists(&out))
+            Case::new(vec![PyValue::int_lists(&m)], PyValue::int_lists(&out))
         };
         let mut rng = Rng::for_variant(self.name(), index);
         let mut hidden = vec![case(vec![vec![7]])];
@@ -595,7 +603,7 @@ impl SpiralOrderFromCorner {
         let p = MATRIX_NAMES[d[3]];
         let case = |m: Vec<Vec<i64>>| {
             let order = spiral(&m, corner, ccw);
-            Case::new(vec![int_lists(&m)], PyValue::ints(&order))
+            Case::new(vec![PyValue::int_lists(&m)], PyValue::ints(&order))
         };
         let mut rng = Rng::for_variant(self.name(), index);
         let mut hidden = vec![case(vec![vec![5]]), case(vec![vec![1, 2, 3, 4]])];
@@ -650,7 +658,7 @@ impl DiagonalSumOffset {
                         .map(|(_, v)| *v)
                 })
                 .sum();
-            Case::new(vec![int_lists(&m)], sum)
+            Case::new(vec![PyValue::int_lists(&m)], sum)
         };
         let mut rng = Rng::for_variant(self.name(), index);
         let mut hidden = vec![

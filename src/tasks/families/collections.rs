@@ -1,10 +1,9 @@
 //! List and dict families: filtering, chunking, windows, running totals, frequency counts and
-//! dict reshaping. Also home of `Draft` and `family!`-style helpers that the math and algorithm
-//! families share, so all three files build specs the same way.
+//! dict reshaping.
 
 use std::collections::BTreeMap;
 
-use super::{Case, Category, Family, Rng, TaskSpec, decode};
+use super::{Case, Category, Draft, Family, Rng, TaskSpec, decode, product};
 use crate::tasks::Difficulty;
 use crate::tasks::pyvalue::PyValue;
 
@@ -34,87 +33,6 @@ const WORDS: &[&str] = &[
     "apple", "kiwi", "fig", "plum", "pear", "lime", "date", "grape", "melon", "peach", "mango",
     "lemon",
 ];
-
-/// Product of mixed radices: the variant count of a family that enumerates them with `decode`.
-pub(super) const fn product(radices: &[usize]) -> usize {
-    let mut total = 1;
-    let mut i = 0;
-    while i < radices.len() {
-        total *= radices[i];
-        i += 1;
-    }
-    total
-}
-
-/// A task under construction; `finish` turns it into a `TaskSpec`.
-pub(super) struct Draft {
-    /// The Python function's name.
-    pub function_name: String,
-    /// Parameter names, in call order.
-    pub params: Vec<&'static str>,
-    /// The task statement, with the variant's parameters spelled out as literals.
-    pub description: String,
-    /// One difficulty for every variant of a family.
-    pub difficulty: Difficulty,
-    /// Topic tags written into the task.
-    pub tags: &'static [&'static str],
-    /// Candidate worked examples, best first; `finish` keeps two or three of them.
-    pub examples: Vec<Case>,
-    /// Randomized cases from the variant's seed, never shown.
-    pub hidden: Vec<Case>,
-    /// A correct Python `def` of the function (for the test suite only).
-    pub reference: String,
-}
-
-impl Draft {
-    /// Keeps the first candidate example, the first one whose answer differs from it (so no
-    /// constant answer can pass the examples) and, if there is one, the first candidate whose
-    /// answer differs from both; kept in candidate order.
-    pub fn finish(self) -> TaskSpec {
-        let examples = self.examples;
-        let first = examples.first().expect("at least one worked example");
-        let other = examples
-            .iter()
-            .position(|c| c.expected != first.expected)
-            .unwrap_or_else(|| {
-                panic!(
-                    "{}: every worked example expects {}",
-                    self.function_name,
-                    first.expected.to_python()
-                )
-            });
-        let mut keep = vec![0, other];
-        if let Some(extra) = (1..examples.len()).find(|&i| {
-            keep.iter()
-                .all(|&k| examples[k].expected != examples[i].expected)
-        }) {
-            keep.push(extra);
-        }
-        keep.sort_unstable();
-        let examples: Vec<Case> = keep.into_iter().map(|i| examples[i].clone()).collect();
-        assert!(
-            (5..=10).contains(&self.hidden.len()),
-            "{}: {} hidden cases",
-            self.function_name,
-            self.hidden.len()
-        );
-        TaskSpec {
-            function_name: self.function_name,
-            params: self.params,
-            description: self.description,
-            difficulty: self.difficulty,
-            tags: self.tags.iter().map(|t| t.to_string()).collect(),
-            examples,
-            hidden: self.hidden,
-            reference_solution: self.reference,
-        }
-    }
-}
-
-/// A list of integer lists, e.g. `[[1, 2], [3]]`.
-pub(super) fn int_lists(rows: &[Vec<i64>]) -> PyValue {
-    PyValue::List(rows.iter().map(|r| PyValue::ints(r)).collect())
-}
 
 /// A dict from string keys to integers.
 fn str_int_dict(pairs: &[(String, i64)]) -> PyValue {
@@ -261,7 +179,7 @@ impl ChunkList {
         let p = ["items", "values"][d[2]];
         let case = |v: Vec<i64>| {
             let chunks: Vec<Vec<i64>> = v.chunks(n).map(<[i64]>::to_vec).collect();
-            Case::new(vec![PyValue::ints(&v)], int_lists(&chunks))
+            Case::new(vec![PyValue::ints(&v)], PyValue::int_lists(&chunks))
         };
         let seq = |len: usize| (1..=len as i64).collect::<Vec<i64>>();
         let mut rng = Rng::for_variant(self.name(), index);

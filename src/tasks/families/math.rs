@@ -1,7 +1,6 @@
 //! Number families: digits and bases, primes, Fibonacci, Collatz, divisors, multiples and roots.
 
-use super::collections::{Draft, product};
-use super::{Case, Category, Family, Rng, TaskSpec, decode};
+use super::{Case, Category, Draft, Family, Rng, TaskSpec, decode, product};
 use crate::tasks::Difficulty;
 use crate::tasks::pyvalue::PyValue;
 
