@@ -2,38 +2,28 @@
 //! a concrete task (prompt, worked examples, hidden randomized cases computed by a Rust oracle)
 //! plus a Python reference solution that only the test suite ever runs, to prove the family's
 //! tests are right. The reference solution is never written into a task file or a prompt.
+//!
+//! Each family is one file in the folder of its category: `lists/window_sums.rs` is the
+//! `window_sums` family, a list family. Every family file reads the same way: the constants its
+//! variants choose from, `RADICES` (how many choices each parameter has; a variant index picks one
+//! of each, see `decode`), then `impl Family`. `all()` lists them in the order the generator
+//! depends on.
 
-/// Implements `Family` for a unit struct with an inherent `RADICES` (the mixed radices its
-/// variants enumerate) and `spec(index)`, so each family only writes what is specific to it.
-/// Defined before the modules below so that all of them can use it.
-macro_rules! family {
-    ($ty:ident, $name:literal, $category:ident) => {
-        impl Family for $ty {
-            fn name(&self) -> &'static str {
-                $name
-            }
-            fn category(&self) -> Category {
-                Category::$category
-            }
-            fn variants(&self) -> usize {
-                product(Self::RADICES)
-            }
-            fn build(&self, index: usize) -> TaskSpec {
-                self.spec(index)
-            }
-        }
-    };
-}
-
-mod algorithms;
-mod classic;
-mod collections;
 mod draft;
-mod math;
 mod rng;
-mod strings;
 #[cfg(test)]
 mod validation;
+
+mod dicts;
+mod dynamic_programming;
+mod graphs;
+mod intervals;
+mod lists;
+mod math;
+mod matrices;
+mod parsing;
+mod recursion;
+mod strings;
 
 use draft::Draft;
 pub use rng::Rng;
@@ -41,28 +31,35 @@ pub use rng::Rng;
 use super::Difficulty;
 use super::pyvalue::PyValue;
 
-/// The area of programming a family exercises.
+/// The area of programming a family exercises; also the folder its file lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Category {
     Strings,
+    Parsing,
     Lists,
     Dicts,
     Math,
-    Parsing,
     Recursion,
-    Algorithms,
+    Graphs,
+    Intervals,
+    DynamicProgramming,
+    Matrices,
 }
 
 impl Category {
+    /// The category's name, which is also the name of its folder.
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Strings => "strings",
+            Category::Parsing => "parsing",
             Category::Lists => "lists",
             Category::Dicts => "dicts",
             Category::Math => "math",
-            Category::Parsing => "parsing",
             Category::Recursion => "recursion",
-            Category::Algorithms => "algorithms",
+            Category::Graphs => "graphs",
+            Category::Intervals => "intervals",
+            Category::DynamicProgramming => "dynamic_programming",
+            Category::Matrices => "matrices",
         }
     }
 }
@@ -113,15 +110,92 @@ pub trait Family: Sync {
     fn build(&self, index: usize) -> TaskSpec;
 }
 
+/// Every family, in the generator's round-robin order. The order is part of the output: the
+/// generator spreads a task set over the families in this order, so moving an entry changes every
+/// generated set.
+static ALL: &[&dyn Family] = &[
+    // The original project's families, made parametric.
+    &math::AddConst,
+    &math::MulConst,
+    &lists::RotateLeft,
+    &strings::IsPalindromeAlnum,
+    &lists::TwoSumIndices,
+    &math::Clamp,
+    &math::GcdValue,
+    &math::LcmValue,
+    &math::PiecewiseValue,
+    &lists::DedupePreserve,
+    &parsing::ParseIntList,
+    &lists::FlattenOneLevel,
+    // Text: strings, then parsing.
+    &strings::CountCharsInSet,
+    &strings::ReplaceChar,
+    &strings::RemoveChars,
+    &strings::PadLeft,
+    &strings::CountSubstring,
+    &strings::KeepLongWords,
+    &strings::ReverseEachWord,
+    &strings::TruncateText,
+    &strings::CaesarShift,
+    &strings::RunLengthEncode,
+    &strings::SnakeToCamel,
+    &strings::WrapText,
+    &parsing::ParseKeyValues,
+    &parsing::ParseVersion,
+    &parsing::RomanToInt,
+    &parsing::ParseCsvRow,
+    &parsing::ParseDuration,
+    // Lists, then dicts.
+    &lists::SumAboveThreshold,
+    &lists::KeepMultiples,
+    &lists::ChunkList,
+    &lists::RunningTotalFrom,
+    &lists::KthLargestDistinct,
+    &lists::CountInRange,
+    &lists::GapDifferences,
+    &lists::InterleaveBlocks,
+    &lists::WindowSums,
+    &lists::TopKFrequent,
+    &dicts::BucketHistogram,
+    &dicts::FrequentValueCounts,
+    &dicts::InvertDictGrouped,
+    &dicts::MergeDictsMinTotal,
+    &dicts::GroupWordsByLength,
+    // Numbers.
+    &math::DigitSumInBase,
+    &math::CountPrimesInWindow,
+    &math::FibonacciMod,
+    &math::CollatzStepsToLimit,
+    &math::CountDivisorsAtLeast,
+    &math::IntToBaseString,
+    &math::SumMultiplesOfEither,
+    &math::IntegerKthRoot,
+    // Recursion and classic algorithms (binary search and bracket matching are filed under
+    // lists and strings).
+    &recursion::FlattenToDepth,
+    &recursion::CountSubsetsWithSum,
+    &recursion::HanoiMoves,
+    &recursion::PartitionsWithMaxPart,
+    &dynamic_programming::MinCoins,
+    &dynamic_programming::LongestIncreasingByStep,
+    &dynamic_programming::WeightedEditDistance,
+    &dynamic_programming::ClimbStairsStepSet,
+    &dynamic_programming::KnapsackMaxValue,
+    &lists::SearchSortedOccurrence,
+    &strings::BalancedBracketSet,
+    &graphs::GridShortestPath,
+    &graphs::ComponentsWithMinSize,
+    &graphs::TopologicalOrderRanked,
+    &intervals::MergeIntervalsWithGap,
+    &intervals::CoveredLengthInWindow,
+    &matrices::RotateMatrixTimes,
+    &matrices::SpiralOrderFromCorner,
+    &matrices::DiagonalSumOffset,
+];
+
 /// Every family, in a fixed order (the generator's round-robin order).
 pub fn all() -> Vec<&'static dyn Family> {
-    let mut families: Vec<&'static dyn Family> = Vec::new();
-    families.extend(classic::FAMILIES.iter().copied());
-    families.extend(strings::FAMILIES.iter().copied());
-    families.extend(collections::FAMILIES.iter().copied());
-    families.extend(math::FAMILIES.iter().copied());
-    families.extend(algorithms::FAMILIES.iter().copied());
-    families
+    ALL.to_vec()
 }
 
 /// Splits a variant index into digits of a mixed radix, so a family can enumerate the product of
