@@ -4,10 +4,10 @@
 //! tests are right. The reference solution is never written into a task file or a prompt.
 //!
 //! Each family is one file in the folder of its category: `lists/window_sums.rs` is the
-//! `window_sums` family, a list family. Every family file reads the same way: the constants its
-//! variants choose from, `RADICES` (how many choices each parameter has; a variant index picks one
-//! of each, see `decode`), then `impl Family`. `all()` lists them in the order the generator
-//! depends on.
+//! `window_sums` family, a list family (a test below holds every family to that). Every family
+//! file reads the same way: the constants its variants choose from, `RADICES` (how many choices
+//! each parameter has; a variant index picks one of each, see `decode`), then `impl Family`.
+//! `all()` lists them in the order the generator depends on.
 
 mod draft;
 mod rng;
@@ -221,4 +221,27 @@ pub const fn product(radices: &[usize]) -> usize {
         i += 1;
     }
     total
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::all;
+
+    #[test]
+    fn every_family_lives_in_the_folder_of_its_category() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tasks/families");
+        for family in all() {
+            let file = root
+                .join(family.category().as_str())
+                .join(format!("{}.rs", family.name()));
+            assert!(
+                file.is_file(),
+                "{}: expected {}",
+                family.name(),
+                file.display()
+            );
+        }
+    }
 }
