@@ -77,6 +77,10 @@ impl PyValue {
     pub fn strs<S: AsRef<str>>(values: &[S]) -> PyValue {
         PyValue::List(values.iter().map(|v| PyValue::str(v.as_ref())).collect())
     }
+    /// A list of integer lists, e.g. `[[1, 2], [3]]`.
+    pub fn int_lists(rows: &[Vec<i64>]) -> PyValue {
+        PyValue::List(rows.iter().map(|r| PyValue::ints(r)).collect())
+    }
 }
 
 fn write_seq(items: &[PyValue], out: &mut String) {

@@ -2,62 +2,64 @@
 //! a concrete task (prompt, worked examples, hidden randomized cases computed by a Rust oracle)
 //! plus a Python reference solution that only the test suite ever runs, to prove the family's
 //! tests are right. The reference solution is never written into a task file or a prompt.
+//!
+//! Each family is one file in the folder of its category: `lists/window_sums.rs` is the
+//! `window_sums` family, a list family (a test below holds every family to that). Every family
+//! file reads the same way: the constants its variants choose from, `RADICES` (how many choices
+//! each parameter has; a variant index picks one of each, see `decode`), then `impl Family`.
+//! `all()` lists them in the order the generator depends on.
 
-/// Implements `Family` for a unit struct with an inherent `RADICES` (the mixed radices its
-/// variants enumerate) and `spec(index)`, so each family only writes what is specific to it.
-/// Defined before the modules below so that all of them can use it.
-macro_rules! family {
-    ($ty:ident, $name:literal, $category:ident) => {
-        impl Family for $ty {
-            fn name(&self) -> &'static str {
-                $name
-            }
-            fn category(&self) -> Category {
-                Category::$category
-            }
-            fn variants(&self) -> usize {
-                product(Self::RADICES)
-            }
-            fn build(&self, index: usize) -> TaskSpec {
-                self.spec(index)
-            }
-        }
-    };
-}
-
-mod algorithms;
-mod classic;
-mod collections;
-mod math;
-mod strings;
+mod draft;
+mod rng;
 #[cfg(test)]
 mod validation;
+
+mod dicts;
+mod dynamic_programming;
+mod graphs;
+mod intervals;
+mod lists;
+mod math;
+mod matrices;
+mod parsing;
+mod recursion;
+mod strings;
+
+use draft::Draft;
+pub use rng::Rng;
 
 use super::Difficulty;
 use super::pyvalue::PyValue;
 
-/// The area of programming a family exercises.
+/// The area of programming a family exercises; also the folder its file lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Category {
     Strings,
+    Parsing,
     Lists,
     Dicts,
     Math,
-    Parsing,
     Recursion,
-    Algorithms,
+    Graphs,
+    Intervals,
+    DynamicProgramming,
+    Matrices,
 }
 
 impl Category {
+    /// The category's name, which is also the name of its folder.
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Strings => "strings",
+            Category::Parsing => "parsing",
             Category::Lists => "lists",
             Category::Dicts => "dicts",
             Category::Math => "math",
-            Category::Parsing => "parsing",
             Category::Recursion => "recursion",
-            Category::Algorithms => "algorithms",
+            Category::Graphs => "graphs",
+            Category::Intervals => "intervals",
+            Category::DynamicProgramming => "dynamic_programming",
+            Category::Matrices => "matrices",
         }
     }
 }
@@ -108,77 +110,92 @@ pub trait Family: Sync {
     fn build(&self, index: usize) -> TaskSpec;
 }
 
+/// Every family, in the generator's round-robin order. The order is part of the output: the
+/// generator spreads a task set over the families in this order, so moving an entry changes every
+/// generated set.
+static ALL: &[&dyn Family] = &[
+    // The original project's families, made parametric.
+    &math::AddConst,
+    &math::MulConst,
+    &lists::RotateLeft,
+    &strings::IsPalindromeAlnum,
+    &lists::TwoSumIndices,
+    &math::Clamp,
+    &math::GcdValue,
+    &math::LcmValue,
+    &math::PiecewiseValue,
+    &lists::DedupePreserve,
+    &parsing::ParseIntList,
+    &lists::FlattenOneLevel,
+    // Text: strings, then parsing.
+    &strings::CountCharsInSet,
+    &strings::ReplaceChar,
+    &strings::RemoveChars,
+    &strings::PadLeft,
+    &strings::CountSubstring,
+    &strings::KeepLongWords,
+    &strings::ReverseEachWord,
+    &strings::TruncateText,
+    &strings::CaesarShift,
+    &strings::RunLengthEncode,
+    &strings::SnakeToCamel,
+    &strings::WrapText,
+    &parsing::ParseKeyValues,
+    &parsing::ParseVersion,
+    &parsing::RomanToInt,
+    &parsing::ParseCsvRow,
+    &parsing::ParseDuration,
+    // Lists, then dicts.
+    &lists::SumAboveThreshold,
+    &lists::KeepMultiples,
+    &lists::ChunkList,
+    &lists::RunningTotalFrom,
+    &lists::KthLargestDistinct,
+    &lists::CountInRange,
+    &lists::GapDifferences,
+    &lists::InterleaveBlocks,
+    &lists::WindowSums,
+    &lists::TopKFrequent,
+    &dicts::BucketHistogram,
+    &dicts::FrequentValueCounts,
+    &dicts::InvertDictGrouped,
+    &dicts::MergeDictsMinTotal,
+    &dicts::GroupWordsByLength,
+    // Numbers.
+    &math::DigitSumInBase,
+    &math::CountPrimesInWindow,
+    &math::FibonacciMod,
+    &math::CollatzStepsToLimit,
+    &math::CountDivisorsAtLeast,
+    &math::IntToBaseString,
+    &math::SumMultiplesOfEither,
+    &math::IntegerKthRoot,
+    // Recursion and classic algorithms (binary search and bracket matching are filed under
+    // lists and strings).
+    &recursion::FlattenToDepth,
+    &recursion::CountSubsetsWithSum,
+    &recursion::HanoiMoves,
+    &recursion::PartitionsWithMaxPart,
+    &dynamic_programming::MinCoins,
+    &dynamic_programming::LongestIncreasingByStep,
+    &dynamic_programming::WeightedEditDistance,
+    &dynamic_programming::ClimbStairsStepSet,
+    &dynamic_programming::KnapsackMaxValue,
+    &lists::SearchSortedOccurrence,
+    &strings::BalancedBracketSet,
+    &graphs::GridShortestPath,
+    &graphs::ComponentsWithMinSize,
+    &graphs::TopologicalOrderRanked,
+    &intervals::MergeIntervalsWithGap,
+    &intervals::CoveredLengthInWindow,
+    &matrices::RotateMatrixTimes,
+    &matrices::SpiralOrderFromCorner,
+    &matrices::DiagonalSumOffset,
+];
+
 /// Every family, in a fixed order (the generator's round-robin order).
 pub fn all() -> Vec<&'static dyn Family> {
-    let mut families: Vec<&'static dyn Family> = Vec::new();
-    families.extend(classic::FAMILIES.iter().copied());
-    families.extend(strings::FAMILIES.iter().copied());
-    families.extend(collections::FAMILIES.iter().copied());
-    families.extend(math::FAMILIES.iter().copied());
-    families.extend(algorithms::FAMILIES.iter().copied());
-    families
-}
-
-/// A small deterministic PRNG (SplitMix64): task files must not change when a crate updates.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator seeded from a family name and variant index, so every task has its own stream.
-    pub fn for_variant(family: &str, index: usize) -> Self {
-        let mut seed = 0xcbf2_9ce4_8422_2325u64;
-        for b in family.bytes() {
-            seed = (seed ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        Rng(seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform integer in `lo..=hi`.
-    pub fn int(&mut self, lo: i64, hi: i64) -> i64 {
-        assert!(lo <= hi);
-        let span = (hi - lo) as u64 + 1;
-        lo + (self.next_u64() % span) as i64
-    }
-
-    /// Uniform index in `0..n`.
-    pub fn below(&mut self, n: usize) -> usize {
-        assert!(n > 0);
-        (self.next_u64() % n as u64) as usize
-    }
-
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.next_u64() % 100 < percent
-    }
-
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
-    /// A list of `len` integers in `lo..=hi`.
-    pub fn ints(&mut self, len: usize, lo: i64, hi: i64) -> Vec<i64> {
-        (0..len).map(|_| self.int(lo, hi)).collect()
-    }
-
-    /// A string of `len` characters drawn from `alphabet`.
-    pub fn string(&mut self, len: usize, alphabet: &str) -> String {
-        let chars: Vec<char> = alphabet.chars().collect();
-        (0..len).map(|_| *self.pick(&chars)).collect()
-    }
-
-    pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i + 1);
-            items.swap(i, j);
-        }
-    }
+    ALL.to_vec()
 }
 
 /// Splits a variant index into digits of a mixed radix, so a family can enumerate the product of
@@ -193,4 +210,38 @@ pub fn decode(index: usize, radices: &[usize]) -> Vec<usize> {
             digit
         })
         .collect()
+}
+
+/// Product of mixed radices: the variant count of a family that enumerates them with `decode`.
+pub const fn product(radices: &[usize]) -> usize {
+    let mut total = 1;
+    let mut i = 0;
+    while i < radices.len() {
+        total *= radices[i];
+        i += 1;
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::all;
+
+    #[test]
+    fn every_family_lives_in_the_folder_of_its_category() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tasks/families");
+        for family in all() {
+            let file = root
+                .join(family.category().as_str())
+                .join(format!("{}.rs", family.name()));
+            assert!(
+                file.is_file(),
+                "{}: expected {}",
+                family.name(),
+                file.display()
+            );
+        }
+    }
 }

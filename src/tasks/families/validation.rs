@@ -153,3 +153,40 @@ fn families_produce_distinct_prompts_and_ids() {
         }
     }
 }
+
+/// The Python test above samples a dozen variants per family; this checks every variant of every
+/// family for what can be checked without Python.
+#[test]
+fn every_variant_is_well_formed() {
+    for family in all() {
+        assert!(
+            family.variants() >= 60,
+            "{}: too few variants",
+            family.name()
+        );
+        // The generator weighs a family by the difficulty of its variant 0, so it must hold for
+        // all of them; the original `dedupe_preserve` is easy only when it keeps one first
+        // occurrence, and is weighed as easy.
+        let difficulty = family.build(0).difficulty;
+        let one_difficulty = family.name() != "dedupe_preserve";
+        for index in 0..family.variants() {
+            let spec = family.build(index);
+            let at = format!("{} variant {index}", family.name());
+            if one_difficulty {
+                assert_eq!(spec.difficulty, difficulty, "{at}: difficulty changes");
+            }
+            assert!(spec.examples.len() >= 2, "{at}");
+            assert!((6..=10).contains(&spec.hidden.len()), "{at}: hidden count");
+            for p in &spec.params {
+                assert!(spec.description.contains(p), "{at}: prompt omits {p}");
+            }
+            assert!(
+                spec.examples
+                    .iter()
+                    .chain(&spec.hidden)
+                    .any(|c| c.args[0] != c.expected),
+                "{at}: returning the first argument passes"
+            );
+        }
+    }
+}
