@@ -176,10 +176,11 @@ pub struct BackendArgs {
     )]
     pub api_key: Option<String>,
     /// Sampling temperature.
-    #[arg(long, env = "RSLM_TEMPERATURE", default_value_t = 0.2)]
+    #[arg(long, env = "RSLM_TEMPERATURE", default_value_t = 0.2, value_parser = temperature)]
     pub temperature: f32,
     /// Maximum tokens per completion.
-    #[arg(long, env = "RSLM_MAX_TOKENS", default_value_t = 256)]
+    #[arg(long, env = "RSLM_MAX_TOKENS", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=MAX_TOKENS))]
     pub max_tokens: u32,
     /// Requests in flight at once (openai backend).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
@@ -215,9 +216,10 @@ pub struct VerifyArgs {
     /// pytest); the wall clock allows 4x that, at least 1 s more, for candidates that sleep.
     #[arg(long = "verify-timeout", value_parser = positive_seconds)]
     pub verify_timeout: Option<f64>,
-    /// Warm verifier workers (0 = one per core).
-    #[arg(long = "verify-workers", default_value_t = 0)]
-    pub verify_workers: usize,
+    /// Warm verifier workers (0 = one per core; at most 64).
+    #[arg(long = "verify-workers", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=MAX_VERIFY_WORKERS))]
+    pub verify_workers: u32,
 }
 
 impl VerifyArgs {
@@ -231,12 +233,26 @@ impl VerifyArgs {
             Mode::Pytest
         };
         let mut config = VerifierConfig::new(mode);
-        config.workers = self.verify_workers;
+        config.workers = self.verify_workers as usize;
         if let Some(seconds) = self.verify_timeout {
             config.timeout = std::time::Duration::try_from_secs_f64(seconds)
                 .unwrap_or(std::time::Duration::ZERO);
         }
         config
+    }
+}
+
+/// The most verifier workers a command may start (each is two Python processes, ~30 MB).
+pub const MAX_VERIFY_WORKERS: i64 = 64;
+
+/// The longest completion a command may ask for, in tokens.
+pub const MAX_TOKENS: i64 = 32_768;
+
+/// A sampling temperature: a finite number in [0, 2] (what OpenAI-compatible servers accept).
+fn temperature(text: &str) -> Result<f32, String> {
+    match text.trim().parse::<f32>() {
+        Ok(t) if t.is_finite() && (0.0..=2.0).contains(&t) => Ok(t),
+        _ => Err(format!("expected a finite number in [0, 2], got `{text}`")),
     }
 }
 

@@ -9,7 +9,7 @@ pub struct Args {
     #[command(flatten)]
     pub db: DbArg,
     /// Keep a rule or procedure only when it holds on at least this many verified tasks.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub min_evidence: u32,
     /// The task set the episodes came from (their hidden tests verify procedures).
     #[command(flatten)]

@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub k: u32,
     /// Samples per task (n >= k; default k).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub n: Option<u32>,
     /// Task set: `bundled` or a JSONL path.
     #[arg(long, default_value = "bundled")]

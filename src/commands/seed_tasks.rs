@@ -34,12 +34,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .unwrap_or_else(|| PathBuf::from(BUNDLED_PATH));
         crate::output::check_target("--out", &out, None)?;
         let started = Instant::now();
-        let tasks = generate(args.count).map_err(|e| match e {
-            GenerateError::TooFew { .. } => {
-                anyhow::Error::new(crate::error::UsageError(e.to_string()))
-            }
-            GenerateError::TooMany { .. } => anyhow::Error::new(e),
-        })?;
+        // Too few or too many for the families: a usage error either way, naming the range.
+        let tasks = generate(args.count)
+            .map_err(|e: GenerateError| crate::error::UsageError(e.to_string()))?;
         let mut text = String::new();
         for task in &tasks {
             text.push_str(&serde_json::to_string(task)?);

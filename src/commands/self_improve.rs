@@ -34,7 +34,7 @@ pub struct Args {
     #[arg(long)]
     pub no_memory: bool,
     /// Evidence a rule or procedure needs.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub min_evidence: u32,
     /// Conditions of each cycle's eval.
     #[arg(long, default_value = "all")]
@@ -43,7 +43,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub eval_k: u32,
     /// Samples per task in each cycle's eval (default eval-k).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub eval_n: Option<u32>,
     /// Held-out tasks per eval (default: all of --heldout-size).
     #[arg(long)]

@@ -63,7 +63,7 @@ pub struct Args {
     #[arg(long, default_value = "auto", value_parser = ["auto", "fp32", "bf16"])]
     pub precision: String,
     /// Trainer threads (default: PyTorch's choice, one per core).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
     /// Which server the manifest's `serving` field addresses (both forms are always written).
     #[arg(long, value_enum, default_value = "llamacpp")]

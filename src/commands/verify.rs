@@ -45,11 +45,12 @@ pub struct Args {
     #[arg(long, value_parser = crate::cli::positive_seconds)]
     pub timeout: Option<f64>,
     /// Warm workers (0 = one per core).
-    #[arg(long, default_value_t = 0)]
-    pub workers: usize,
+    #[arg(long, default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=crate::cli::MAX_VERIFY_WORKERS))]
+    pub workers: u32,
     /// Address-space limit per candidate, MiB.
     #[arg(long, default_value_t = crate::verify::config::DEFAULT_MEMORY_LIMIT_MB,
-          value_parser = clap::value_parser!(u64).range(64..))]
+          value_parser = clap::value_parser!(u64).range(64..=65_536))]
     pub memory_mb: u64,
     /// Start a fresh interpreter per candidate instead of forking warm workers.
     #[arg(long)]
@@ -100,7 +101,7 @@ fn config(args: &Args) -> anyhow::Result<VerifierConfig> {
     if args.k.contains(&0) {
         crate::usage!("--k values must be at least 1");
     }
-    config.workers = args.workers;
+    config.workers = args.workers as usize;
     config.memory_limit_mb = args.memory_mb;
     config.spawn_per_candidate = args.spawn_per_candidate;
     config.python = args.python.clone();

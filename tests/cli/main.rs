@@ -2,6 +2,7 @@
 
 #[path = "../support/add_tasks.rs"]
 mod add_tasks;
+mod bounds;
 mod common;
 #[path = "../support/fake_openai.rs"]
 mod fake_openai;
