@@ -132,7 +132,7 @@ fn seed_tasks_count_limits_are_clear() {
     rslm()
         .args(["seed-tasks", "--regen", "--count", "1000000"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::is_match("the maximum is [0-9]+").unwrap());
     rslm()
         .args(["seed-tasks", "--count", "200"])
