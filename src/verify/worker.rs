@@ -15,8 +15,20 @@ use serde::{Deserialize, Serialize};
 
 use super::{Isolation, Mode, VerdictKind};
 
-/// How long a new worker may take to import what it needs and report ready.
+/// How long a new worker may take to import what it needs and report ready, unless
+/// [`START_TIMEOUT_ENV`] says otherwise (a heavily loaded machine can need more).
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Seconds a worker may take to start (default 60).
+pub const START_TIMEOUT_ENV: &str = "RSLM_VERIFY_START_TIMEOUT";
+
+fn ready_timeout() -> Duration {
+    std::env::var(START_TIMEOUT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
+        .map_or(READY_TIMEOUT, Duration::from_secs_f64)
+}
 
 /// Everything needed to start a worker; shared by the pool.
 #[derive(Debug, Clone)]
@@ -151,7 +163,8 @@ impl Worker {
             writer,
             line: String::new(),
         };
-        let ready = match worker.read_line(Instant::now() + READY_TIMEOUT) {
+        let wait = ready_timeout();
+        let ready = match worker.read_line(Instant::now() + wait) {
             Ok(()) => serde_json::from_str::<Ready>(&worker.line)
                 .with_context(|| format!("unreadable ready line {:?}", worker.line)),
             Err(failure) => {
@@ -164,9 +177,21 @@ impl Worker {
                     .into_iter()
                     .rev()
                     .collect();
+                let why = match failure {
+                    Failure::Unresponsive { .. } => format!(
+                        "did not report ready within {} s (an overloaded machine can need more: set {START_TIMEOUT_ENV} to more seconds, or start fewer with --verify-workers)",
+                        wait.as_secs_f64()
+                    ),
+                    Failure::Died { .. } => "exited before it was ready".to_string(),
+                    Failure::Protocol(why) => why,
+                };
                 Err(anyhow::anyhow!(
-                    "the Python worker did not start ({failure:?}): {}",
-                    tail.trim()
+                    "the Python worker {why}{}",
+                    if tail.trim().is_empty() {
+                        String::new()
+                    } else {
+                        format!("; its last words: {}", tail.trim())
+                    }
                 ))
             }
         };

@@ -1,6 +1,7 @@
 //! Every knob has a sane bound: a value past it is a usage error (exit 2) that names the flag
 //! (or the environment variable) before any work, and nothing is created or started.
 
+use predicates::prelude::PredicateBooleanExt as _;
 use predicates::str::contains;
 
 use super::common::{rslm, tempdir};
@@ -85,4 +86,23 @@ fn a_temperature_from_the_environment_is_checked_and_named() {
         .assert()
         .code(2)
         .stderr(contains("RSLM_TEMPERATURE"));
+}
+
+#[test]
+fn a_worker_that_cannot_start_in_time_says_what_to_do_in_words() {
+    rslm()
+        .env("RSLM_VERIFY_START_TIMEOUT", "0.001")
+        .args([
+            "verify",
+            "--fast",
+            "--task-id",
+            "x",
+            "--code-file",
+            "/dev/null",
+        ])
+        .assert()
+        .code(1)
+        .stderr(contains("RSLM_VERIFY_START_TIMEOUT"))
+        .stderr(contains("Unresponsive").not())
+        .stderr(contains("{").not());
 }
