@@ -142,7 +142,10 @@ pub fn run(
             .collect::<std::collections::VecDeque<_>>(),
     );
     let backend_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
-    let (to_verify, verify_rx) = mpsc::channel::<(usize, Arc<Task>, usize, Candidate)>();
+    // Bounded, so a backend that answers at once (the simulator) cannot run ahead of the
+    // verifiers: what is queued when Ctrl-C comes is a few candidates, not the whole run.
+    let (to_verify, verify_rx) =
+        mpsc::sync_channel::<(usize, Arc<Task>, usize, Candidate)>(shape.verifiers.max(1) * 4);
     let verify_rx = Mutex::new(verify_rx);
     let (to_collect, collect_rx) = mpsc::channel::<Collected>();
     let stop_all = AtomicBool::new(false);
@@ -188,13 +191,18 @@ pub fn run(
         drop(to_verify);
         for _ in 0..shape.verifiers.max(1) {
             let to_collect = to_collect.clone();
-            let verify_rx = &verify_rx;
+            let (verify_rx, stop_all) = (&verify_rx, &stop_all);
             scope.spawn(move || {
                 loop {
                     let next = verify_rx.lock().expect("verify lock").recv();
                     let Ok((index, task, sample, candidate)) = next else {
                         break;
                     };
+                    // After Ctrl-C (or a failure) the queue is drained unjudged, so generators
+                    // blocked on it can see the stop and end; unfinished tasks stay unrecorded.
+                    if cancel.load(Ordering::Relaxed) || stop_all.load(Ordering::Relaxed) {
+                        continue;
+                    }
                     let verdict = if candidate.code.trim().is_empty() {
                         no_code_verdict(&candidate)
                     } else {

@@ -10,6 +10,7 @@ mod foundation;
 #[path = "../support/hostile_cheats.rs"]
 mod hostile_cheats;
 mod hostile_loop;
+mod interrupt;
 mod loop_tests;
 mod outputs;
 mod real_model;

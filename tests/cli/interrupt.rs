@@ -1,0 +1,87 @@
+//! Ctrl-C means stop: a long mock iteration interrupted with SIGINT stops soon, keeps every task
+//! it finished, marks the run `interrupted` and says how to resume; `--resume` then finishes it.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::common::tempdir;
+
+fn count(db: &std::path::Path, sql: &str) -> i64 {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn sigint_stops_a_mock_iteration_and_marks_it_interrupted() {
+    let dir = tempdir();
+    let tasks = dir.path().join("big.jsonl");
+    let db = dir.path().join("m.sqlite");
+    let rslm = assert_cmd::cargo::cargo_bin("rslm");
+    let made = Command::new(&rslm)
+        .args(["seed-tasks", "--regen", "--count", "2000", "--out"])
+        .arg(&tasks)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    // 2,000 tasks x 8 candidates: far longer than the second it gets before the interrupt.
+    let mut child = Command::new(&rslm)
+        .args([
+            "run-iteration",
+            "--fast",
+            "--k",
+            "8",
+            "--heldout-size",
+            "40",
+            "--tasks",
+        ])
+        .arg(&tasks)
+        .arg("--db")
+        .arg(&db)
+        .env_remove("RSLM_BACKEND")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !(db.exists() && count_runs(&db) > 0) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the run never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    let pid = rustix::process::Pid::from_child(&child);
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+    let status: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT status FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(status, "interrupted");
+    let done = count(&db, "SELECT count(*) FROM run_tasks");
+    assert!(
+        done < 1960,
+        "it ran on after the interrupt: {done} tasks done"
+    );
+    let integrity: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+}
+
+fn count_runs(db: &std::path::Path) -> i64 {
+    rusqlite::Connection::open(db)
+        .ok()
+        .and_then(|c| {
+            c.query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+                .ok()
+        })
+        .unwrap_or(0)
+}
