@@ -26,7 +26,7 @@ fn sigint_stops_a_mock_iteration_and_marks_it_interrupted() {
         .unwrap();
     assert!(made.status.success());
     // 2,000 tasks x 8 candidates: far longer than the second it gets before the interrupt.
-    let mut child = Command::new(&rslm)
+    let child = Command::new(&rslm)
         .args([
             "run-iteration",
             "--fast",
