@@ -364,25 +364,26 @@ impl EvalReport {
     /// Fills `vs_baseline` of every condition other than the baseline. Without a baseline
     /// there is nothing to compare with and every `vs_baseline` stays empty.
     pub fn compare_with_baseline(&mut self) -> Result<(), ReportError> {
-        let Some(baseline) = self.baseline().cloned() else {
-            return Ok(());
-        };
-        for condition in &mut self.conditions {
-            condition.vs_baseline = if condition.condition == BASELINE {
-                None
-            } else {
-                Some(PairedComparison::between(&baseline, condition)?)
-            };
-        }
-        Ok(())
+        compare_with_baseline(&mut self.conditions)
     }
 }
 
-/// A fixed-width table of a report for the terminal.
-///
-/// Columns: condition, pass@1 with its 95% interval, pass@k, the change of pass@1 against the
-/// baseline, McNemar's discordant counts b/c (tasks solved only with the condition / only by
-/// the baseline) and the exact p-value.
+/// Fills `vs_baseline` of every condition other than the baseline. Without a baseline there is
+/// nothing to compare with and every `vs_baseline` stays empty.
+pub fn compare_with_baseline(conditions: &mut [ConditionResult]) -> Result<(), ReportError> {
+    let Some(baseline) = conditions.iter().find(|c| c.condition == BASELINE).cloned() else {
+        return Ok(());
+    };
+    for condition in conditions.iter_mut() {
+        condition.vs_baseline = if condition.condition == BASELINE {
+            None
+        } else {
+            Some(PairedComparison::between(&baseline, condition)?)
+        };
+    }
+    Ok(())
+}
+
 /// The active adapter against the base model, task by task, with the same prompts: `learning`
 /// against `baseline` and `memory_learning` against `memory`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -445,6 +446,11 @@ impl EvalReport {
     }
 }
 
+/// A fixed-width table of a report for the terminal.
+///
+/// Columns: condition, pass@1 with its 95% interval, pass@k, the change of pass@1 against the
+/// baseline, McNemar's discordant counts b/c (tasks solved only with the condition / only by
+/// the baseline) and the exact p-value.
 pub fn render_table(report: &EvalReport) -> String {
     let mut out = String::new();
     if report.simulation {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::conditions::{Condition, ConditionRun, memory_precision};
 use super::report::{
     AdapterComparison, ConditionResult, EvalReport, MemoryPrecisionDetail, PairedComparison,
-    RegressionCheck, TaskOutcome,
+    RegressionCheck, SCHEMA_VERSION, TaskOutcome, compare_with_baseline,
 };
 use crate::iterate::cancel_flag;
 use crate::lab::Lab;
@@ -104,12 +104,12 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
         seed: plan.seed,
         cancel: cancel_flag(),
     };
-    let mut report = EvalReport::new(backend.name(), backend.model(), backend.is_simulation());
     let adapter_ref = adapter.as_ref().map(|a| a.reference.clone());
-    let outcome = (|| -> anyhow::Result<()> {
+    let outcome = (|| -> anyhow::Result<(Vec<ConditionResult>, Option<RegressionCheck>)> {
         // A condition that sends exactly the requests of an earlier one (same memory, same
         // adapter) is not generated again: its outcomes are that condition's, marked as such.
         let mut generated: Vec<(_, Condition, Vec<TaskOutcome>)> = Vec::new();
+        let mut results = Vec::new();
         for &condition in conditions {
             let mut notes = notes_for(
                 condition,
@@ -140,50 +140,68 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
                 plan.seed,
             )?;
             result.same_outcomes_as = same_as;
-            report.conditions.push(result);
+            results.push(result);
         }
-        report.compare_with_baseline()?;
-        if let Some(a) = &adapter {
-            report.regression_check = regression_check(&report, &a.name)?;
-        }
-        Ok(())
+        compare_with_baseline(&mut results)?;
+        let check = match &adapter {
+            Some(a) => regression_check(&results, &a.name)?,
+            None => None,
+        };
+        Ok((results, check))
     })();
-    if let Err(e) = outcome {
-        store.finish_run(run_id, RunStatus::Failed, &serde_json::json!({}))?;
-        return Err(e);
-    }
-    if !plan.skip_precision {
+    let (results, regression) = match outcome {
+        Ok(done) => done,
+        Err(e) => {
+            store.finish_run(run_id, RunStatus::Failed, &serde_json::json!({}))?;
+            return Err(e);
+        }
+    };
+    let precision = if plan.skip_precision {
+        None
+    } else {
         let all = lab.tasks_by_id();
-        let (checked, still) = memory_precision(store, &all, verifier, verifier.workers())?;
-        report.memory_precision = Some(if checked == 0 {
-            1.0
-        } else {
-            still as f64 / checked as f64
-        });
-        report.memory_precision_detail = Some(MemoryPrecisionDetail {
+        let (checked, still_passing) = memory_precision(store, &all, verifier, verifier.workers())?;
+        Some(MemoryPrecisionDetail {
             checked,
-            still_passing: still,
-        });
-    }
-    report.run_id = Some(run_id);
-    report.seed = Some(plan.seed);
-    report.k = Some(plan.k as usize);
-    report.n = Some(n as usize);
-    report.heldout_size = Some(lab.split_config.heldout_size);
-    report.split_seed = Some(lab.split_config.seed);
-    report.tasks_source = Some(lab.tasks_label());
-    report.task_count = Some(tasks.len());
-    report.created_at = Some(store.conn().query_row(
-        "SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')",
-        [],
-        |r| r.get(0),
-    )?);
+            still_passing,
+        })
+    };
+    let mut notes = Vec::new();
     if simulation {
-        report.notes.push("SIMULATION: the mock backend is a simulated weak model; its memory gain measures retrieval quality, not a real model's learning.".into());
+        notes.push("SIMULATION: the mock backend is a simulated weak model; its memory gain measures retrieval quality, not a real model's learning.".into());
     }
-    report
-        .notes
-        .push(format!("verifier: {}", verifier.isolation()));
+    notes.push(format!("verifier: {}", verifier.isolation()));
+    let report = EvalReport {
+        schema_version: SCHEMA_VERSION,
+        rslm_version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        simulation,
+        backend: Some(backend.name().to_string()),
+        model: Some(backend.model()),
+        created_at: Some(store.conn().query_row(
+            "SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+            [],
+            |r| r.get(0),
+        )?),
+        run_id: Some(run_id),
+        seed: Some(plan.seed),
+        k: Some(plan.k as usize),
+        n: Some(n as usize),
+        heldout_size: Some(lab.split_config.heldout_size),
+        split_seed: Some(lab.split_config.seed),
+        tasks_source: Some(lab.tasks_label()),
+        task_count: Some(tasks.len()),
+        conditions: results,
+        memory_precision: precision.as_ref().map(|p| {
+            if p.checked == 0 {
+                1.0
+            } else {
+                p.still_passing as f64 / p.checked as f64
+            }
+        }),
+        memory_precision_detail: precision,
+        regression_check: regression,
+        notes,
+    };
     let payload = serde_json::to_value(&report)?;
     store.insert_eval_run(
         run_id,
@@ -206,8 +224,11 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
 /// Base model against the active adapter, task by task: `learning` against `baseline` and
 /// `memory_learning` against `memory` (the same prompts, only the weights differ), with the
 /// tasks the adapter lost. `None` when the eval ran neither pair.
-fn regression_check(report: &EvalReport, adapter: &str) -> anyhow::Result<Option<RegressionCheck>> {
-    let find = |name: &str| report.conditions.iter().find(|c| c.condition == name);
+fn regression_check(
+    conditions: &[ConditionResult],
+    adapter: &str,
+) -> anyhow::Result<Option<RegressionCheck>> {
+    let find = |name: &str| conditions.iter().find(|c| c.condition == name);
     let mut comparisons = Vec::new();
     for (without, with) in [("baseline", "learning"), ("memory", "memory_learning")] {
         let (Some(base), Some(tuned)) = (find(without), find(with)) else {

@@ -223,8 +223,24 @@ pub fn run(
 
         let mut pending: HashMap<usize, (Arc<Task>, usize, Vec<Attempt>)> = HashMap::new();
         let mut early: HashMap<usize, Vec<Attempt>> = HashMap::new();
+        // Finished tasks are handed on in job order, whatever order the threads finish them in,
+        // so what is stored (and so what later iterations retrieve) does not depend on timing.
+        let mut in_order = InOrder::default();
         let mut finished = 0usize;
         let mut callback_error = None;
+        let mut deliver = |outcome: TaskOutcome,
+                           finished: &mut usize,
+                           callback_error: &mut Option<anyhow::Error>| {
+            if callback_error.is_some() {
+                return;
+            }
+            *finished += 1;
+            counters.tasks_done.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = on_task(outcome) {
+                *callback_error = Some(e);
+                stop_all.store(true, Ordering::Relaxed);
+            }
+        };
         for message in collect_rx {
             let index = match message {
                 Collected::Expect(index, task, n) => {
@@ -247,19 +263,24 @@ pub fn run(
             let complete = pending
                 .get(&index)
                 .is_some_and(|(_, n, got)| got.len() == *n);
-            if complete && callback_error.is_none() {
+            if complete {
                 let (task, _, mut attempts) = pending.remove(&index).expect("pending task");
                 attempts.sort_by_key(|a| a.sample_index);
-                finished += 1;
-                counters.tasks_done.fetch_add(1, Ordering::Relaxed);
-                if let Err(e) = on_task(TaskOutcome {
-                    task: Arc::unwrap_or_clone(task),
-                    attempts,
-                }) {
-                    callback_error = Some(e);
-                    stop_all.store(true, Ordering::Relaxed);
-                }
+                in_order.push(
+                    index,
+                    TaskOutcome {
+                        task: Arc::unwrap_or_clone(task),
+                        attempts,
+                    },
+                );
             }
+            for outcome in in_order.ready() {
+                deliver(outcome, &mut finished, &mut callback_error);
+            }
+        }
+        // A stop leaves gaps (tasks never generated): what did finish is still handed on.
+        for outcome in in_order.rest() {
+            deliver(outcome, &mut finished, &mut callback_error);
         }
         if let Some(e) = callback_error {
             return Err(e);
@@ -273,6 +294,34 @@ pub fn run(
             Stop::Completed
         })
     })
+}
+
+/// Finished tasks held until every earlier job has been handed on.
+#[derive(Default)]
+struct InOrder {
+    next: usize,
+    waiting: std::collections::BTreeMap<usize, TaskOutcome>,
+}
+
+impl InOrder {
+    fn push(&mut self, index: usize, outcome: TaskOutcome) {
+        self.waiting.insert(index, outcome);
+    }
+
+    /// The outcomes that are next in job order.
+    fn ready(&mut self) -> Vec<TaskOutcome> {
+        let mut out = Vec::new();
+        while let Some(outcome) = self.waiting.remove(&self.next) {
+            out.push(outcome);
+            self.next += 1;
+        }
+        out
+    }
+
+    /// Everything still waiting, in job order.
+    fn rest(&mut self) -> Vec<TaskOutcome> {
+        std::mem::take(&mut self.waiting).into_values().collect()
+    }
 }
 
 enum Collected {
