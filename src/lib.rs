@@ -6,18 +6,18 @@
 //! `eval` (held-out conditions with honest statistics) -> `plot`.
 
 pub mod backend;
-pub mod cli;
-pub mod code;
+pub(crate) mod cli;
+pub(crate) mod code;
 pub mod commands;
-pub mod consolidate;
-pub mod error;
+pub(crate) mod consolidate;
+pub(crate) mod error;
 pub mod eval;
-pub mod iterate;
-pub mod lab;
+pub(crate) mod iterate;
+pub(crate) mod lab;
 pub mod memory;
-pub mod output;
+pub(crate) mod output;
 pub mod plot;
-pub mod prompt;
+pub(crate) mod prompt;
 pub mod store;
 pub mod tasks;
 pub mod train;

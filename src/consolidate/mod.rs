@@ -22,8 +22,6 @@ use crate::store::episodes::Episode;
 use crate::store::knowledge::Added;
 use crate::tasks::Task;
 
-pub use procedures::instantiate;
-
 /// What a consolidation did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {

@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
 
 use crate::backend::{Backend, Candidate, GenerationRequest};
 use crate::store::episodes::Attempt;
@@ -342,12 +341,6 @@ fn no_code_verdict(candidate: &Candidate) -> Verdict {
             .unwrap_or_else(|| "no Python code in the response".into()),
         duration_ms: 0.0,
     }
-}
-
-/// Rates for the progress line and summary.
-pub fn rate(count: u64, since: Instant) -> f64 {
-    let secs = since.elapsed().max(Duration::from_millis(1)).as_secs_f64();
-    count as f64 / secs
 }
 
 #[cfg(test)]
