@@ -8,7 +8,9 @@ pub mod adapters;
 pub mod episodes;
 pub mod evals;
 pub mod knowledge;
+pub mod retrieval;
 pub mod runs;
+pub(crate) mod test_support;
 
 use std::path::{Path, PathBuf};
 
