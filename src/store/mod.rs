@@ -323,6 +323,17 @@ mod tests {
         assert_eq!(store.table_count("episodes").unwrap(), 1);
         assert_eq!(store.table_count("failures").unwrap(), 1);
         assert_eq!(
+            store.recorded_episodes().unwrap(),
+            [crate::store::episodes::RecordedEpisode {
+                id: 1,
+                task_id: "t1".into(),
+                prompt: "Reverse the words of a sentence".into(),
+                code: "def f(x):\n    return x[::-1]".into(),
+                passed: true,
+                verdict: "pass".into(),
+            }]
+        );
+        assert_eq!(
             fts_hits(&store, "episodes_fts", "reversing"),
             1,
             "porter stemming matches reversing to Reverse"

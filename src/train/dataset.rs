@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::memory::Retrieved;
 use crate::store::Store;
+use crate::store::episodes::RecordedEpisode;
 use crate::tasks::Task;
 use crate::tasks::split::Split;
 
@@ -146,38 +147,14 @@ fn seeded_key(seed: u64, text: &str) -> [u8; 32] {
 }
 
 /// A task's distinct verified solutions, keyed by normalized-code hash.
-type Solutions = Vec<(String, Row)>;
-
-struct Row {
-    id: i64,
-    task_id: String,
-    prompt: String,
-    code: String,
-    passed: bool,
-    verdict: String,
-}
+type Solutions = Vec<(String, RecordedEpisode)>;
 
 /// Builds the training set from the store's episodes and the split of the task set.
 pub fn build(store: &Store, split: &Split, balance: Balance) -> anyhow::Result<Dataset> {
-    let mut stmt = store.conn().prepare(
-        "SELECT id, task_id, prompt, candidate_code, passed, verdict FROM episodes ORDER BY id",
-    )?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok(Row {
-                id: r.get(0)?,
-                task_id: r.get(1)?,
-                prompt: r.get(2)?,
-                code: r.get(3)?,
-                passed: r.get::<_, i64>(4)? == 1,
-                verdict: r.get(5)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(select(rows, split, balance))
+    Ok(select(store.recorded_episodes()?, split, balance))
 }
 
-fn select(rows: Vec<Row>, split: &Split, balance: Balance) -> Dataset {
+fn select(rows: Vec<RecordedEpisode>, split: &Split, balance: Balance) -> Dataset {
     let heldout_ids: HashSet<&str> = split.heldout.iter().map(|t| t.task_id.as_str()).collect();
     let heldout_prompts: HashSet<&str> = split.heldout.iter().map(|t| t.prompt.trim()).collect();
     let train: HashMap<&str, &Task> = split
@@ -287,8 +264,8 @@ mod tests {
         }
     }
 
-    fn row(id: i64, task_id: &str, code: &str) -> Row {
-        Row {
+    fn row(id: i64, task_id: &str, code: &str) -> RecordedEpisode {
+        RecordedEpisode {
             id,
             task_id: task_id.into(),
             prompt: format!("Prompt of {task_id}"),
