@@ -5,7 +5,6 @@
 use std::collections::HashSet;
 
 use super::{Retrieved, RetrievedEpisode, RetrievedProcedure, RetrievedRule};
-use crate::prompt::description;
 use crate::store::Store;
 use crate::store::knowledge::KnowledgeKind;
 use crate::store::retrieval::{FtsQuery, KnowledgeMatch};
@@ -27,6 +26,15 @@ const STOPWORDS: &[&str] = &[
     "it", "its", "of", "on", "or", "that", "the", "their", "then", "this", "to", "with", "return",
     "returns", "function", "write",
 ];
+
+/// The part of a task prompt before its worked examples: what retrieval and adaptation key on.
+pub fn description(prompt: &str) -> &str {
+    prompt
+        .split("\n\nExamples:")
+        .next()
+        .unwrap_or(prompt)
+        .trim()
+}
 
 /// The content words of a text (lowercase, no stopwords, no numbers), for similarity checks.
 pub fn content_words(text: &str) -> HashSet<String> {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::memory::Retrieved;
+use crate::prompt::{Message, answer, solution_chat};
 use crate::store::Store;
 use crate::store::episodes::RecordedEpisode;
 use crate::tasks::Task;
@@ -20,13 +20,6 @@ pub struct Balance {
     pub max_per_family: usize,
     /// Seeds the choice among a task's solutions and among a family's tasks.
     pub seed: u64,
-}
-
-/// One chat message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Message {
-    pub role: &'static str,
-    pub content: String,
 }
 
 /// One training example: the prompt the model sees and a verified answer.
@@ -77,60 +70,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// The verified code as the answer to learn: the prompt asks for the function only, so trailing
-/// demo lines after the last function (`print(...)`, calls of the function, comments) that the
-/// model added and the verifier ignored are dropped. Anything else after the function (a
-/// constant, a class) keeps the code unchanged.
-pub fn answer(code: &str, function_name: &str) -> String {
-    let lines: Vec<&str> = code.trim_end().lines().collect();
-    let top_level = |l: &str| !l.is_empty() && !l.starts_with([' ', '\t']);
-    let Some(last_def) = lines
-        .iter()
-        .rposition(|l| l.starts_with("def ") || l.starts_with("async def "))
-    else {
-        return code.trim_end().to_string();
-    };
-    let Some(tail) = lines[last_def + 1..]
-        .iter()
-        .position(|l| top_level(l))
-        .map(|i| last_def + 1 + i)
-    else {
-        return code.trim_end().to_string();
-    };
-    let call = format!("{function_name}(");
-    let demo = lines[tail..].iter().all(|l| {
-        let t = l.trim_start();
-        !top_level(l)
-            || t.starts_with('#')
-            || t.starts_with("print(")
-            || t.starts_with(&call)
-            || t.starts_with(')')
-    });
-    if demo {
-        lines[..tail].join("\n").trim_end().to_string()
-    } else {
-        code.trim_end().to_string()
-    }
-}
-
-/// The chat of one example: system contract, the memory-free user message, the code.
-pub fn chat(task: &Task, code: &str) -> Vec<Message> {
-    vec![
-        Message {
-            role: "system",
-            content: crate::prompt::SYSTEM.to_string(),
-        },
-        Message {
-            role: "user",
-            content: crate::prompt::user_message(task, &Retrieved::default()),
-        },
-        Message {
-            role: "assistant",
-            content: answer(code, &task.function_name),
-        },
-    ]
 }
 
 /// Code with trailing spaces and blank lines removed: answers that differ only there are one.
@@ -223,7 +162,7 @@ fn select(rows: Vec<RecordedEpisode>, split: &Split, balance: Balance) -> Datase
                 }
                 if let Some((hash, row)) = solutions.get(round) {
                     examples.push(Example {
-                        messages: chat(task, &row.code),
+                        messages: solution_chat(task, &row.code),
                         task_id: task.task_id.clone(),
                         family: family.clone(),
                         episode_id: row.id,
@@ -361,17 +300,6 @@ mod tests {
     }
 
     #[test]
-    fn trailing_demo_lines_are_not_learned_but_real_code_is_kept() {
-        let demo = "def f(x):\n    return x\n\n# Example usage:\nprint(f(2))  # 2\nf(\n    3\n)\n";
-        assert_eq!(answer(demo, "f"), "def f(x):\n    return x");
-        let constant = "def f(x):\n    return x + K\n\nK = 3\nprint(f(1))";
-        assert_eq!(answer(constant, "f"), constant);
-        let helper = "import math\n\ndef g(y):\n    return y\n\ndef f(x):\n    return g(x)\n";
-        assert_eq!(answer(helper, "f"), helper.trim_end());
-        assert_eq!(answer("x = 1", "f"), "x = 1");
-    }
-
-    #[test]
     fn examples_use_the_prompt_format_of_generation() {
         let t = task("a1", "a");
         let d = select(
@@ -383,7 +311,7 @@ mod tests {
         assert_eq!(m[0].content, crate::prompt::SYSTEM);
         assert_eq!(
             m[1].content,
-            crate::prompt::user_message(&t, &Retrieved::default())
+            crate::prompt::user_message(&t, &crate::memory::Retrieved::default())
         );
         assert_eq!(m[2].content, "def f(x):\n    return x");
         let again = select(
