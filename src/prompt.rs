@@ -20,8 +20,9 @@ use crate::tasks::Task;
 /// Bumped whenever the wording below changes.
 pub const PROMPT_VERSION: &str = "rslm-prompt-v2";
 
-/// The original's code-only contract.
-pub const SYSTEM: &str = "Return ONLY valid Python code. Define ONLY the requested function. Do not include tests, explanations, or markdown.";
+/// The original's code-only contract. It lives in a text file so that scripts send the same
+/// bytes (`scripts/compare_adapter_answers.py` reads it); trailing whitespace is not part of it.
+pub const SYSTEM: &str = include_str!("prompt/system.txt").trim_ascii_end();
 
 /// Marks the block of procedures and rules; the mock backend reads the prompt through these markers.
 pub const MEMORY_HEADER: &str =
@@ -290,6 +291,17 @@ mod tests {
             difficulty: None,
             tags: Vec::new(),
         }
+    }
+
+    /// The system prompt (src/prompt/system.txt) is in every prompt and in what adapters learn:
+    /// changing it needs a new PROMPT_VERSION.
+    #[test]
+    fn the_system_prompt_is_the_originals() {
+        assert_eq!(PROMPT_VERSION, "rslm-prompt-v2");
+        assert_eq!(
+            SYSTEM,
+            "Return ONLY valid Python code. Define ONLY the requested function. Do not include tests, explanations, or markdown."
+        );
     }
 
     /// The no-memory prompt is the one adapters are trained on: it must not change.
