@@ -15,9 +15,11 @@ import argparse
 import json
 import re
 import urllib.request
+from pathlib import Path
 
-SYSTEM = ("Return ONLY valid Python code. Define ONLY the requested function. "
-          "Do not include tests, explanations, or markdown.")
+# The system prompt rslm sends: src/prompt.rs includes this file and trims trailing whitespace.
+SYSTEM = (Path(__file__).resolve().parent.parent / "src" / "prompt" / "system.txt").read_text(
+    encoding="utf-8").rstrip(" \t\n\r\f")
 
 
 def user_message(task):

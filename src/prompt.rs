@@ -11,6 +11,8 @@
 
 use std::fmt::Write as _;
 
+use serde::Serialize;
+
 use crate::backend::Shot;
 use crate::memory::{Retrieved, RetrievedEpisode};
 use crate::tasks::Task;
@@ -18,8 +20,9 @@ use crate::tasks::Task;
 /// Bumped whenever the wording below changes.
 pub const PROMPT_VERSION: &str = "rslm-prompt-v2";
 
-/// The original's code-only contract.
-pub const SYSTEM: &str = "Return ONLY valid Python code. Define ONLY the requested function. Do not include tests, explanations, or markdown.";
+/// The original's code-only contract. It lives in a text file so that scripts send the same
+/// bytes (`scripts/compare_adapter_answers.py` reads it); trailing whitespace is not part of it.
+pub const SYSTEM: &str = include_str!("prompt/system.txt").trim_ascii_end();
 
 /// Marks the block of procedures and rules; the mock backend reads the prompt through these markers.
 pub const MEMORY_HEADER: &str =
@@ -31,13 +34,15 @@ pub const TASK_MARKER: &str = "Task:";
 /// Remembered episodes shown as worked examples, at most.
 pub const MAX_SHOTS: usize = 2;
 
-/// The part of a task prompt before its worked examples: what retrieval and adaptation key on.
-pub fn description(prompt: &str) -> &str {
-    prompt
-        .split("\n\nExamples:")
-        .next()
-        .unwrap_or(prompt)
-        .trim()
+/// The part of a task prompt before its worked examples. Owned by memory, which keys retrieval
+/// on it; the stages that build on prompts (consolidation, the mock backend) read it here too.
+pub use crate::memory::description;
+
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub role: &'static str,
+    pub content: String,
 }
 
 /// A chat prompt for a task: worked examples as earlier turns, then the user message.
@@ -79,7 +84,7 @@ fn shot(episode: &RetrievedEpisode) -> Option<Shot> {
     task_text(&mut user, &episode.prompt, name, &format!("({params})"));
     Some(Shot {
         user,
-        assistant: crate::train::dataset::answer(&episode.code, name),
+        assistant: answer(&episode.code, name),
     })
 }
 
@@ -114,6 +119,62 @@ pub fn user_message(task: &Task, memory: &Retrieved) -> String {
         }
     }
     text
+}
+
+/// Verified code as the assistant turn, in a worked example and as the answer to learn: the
+/// prompt asks for the function only, so trailing demo lines after the last function
+/// (`print(...)`, calls of the function, comments) that the model added and the verifier
+/// ignored are dropped. Anything else after the function (a constant, a class) keeps the code
+/// unchanged.
+pub fn answer(code: &str, function_name: &str) -> String {
+    let lines: Vec<&str> = code.trim_end().lines().collect();
+    let top_level = |l: &str| !l.is_empty() && !l.starts_with([' ', '\t']);
+    let Some(last_def) = lines
+        .iter()
+        .rposition(|l| l.starts_with("def ") || l.starts_with("async def "))
+    else {
+        return code.trim_end().to_string();
+    };
+    let Some(tail) = lines[last_def + 1..]
+        .iter()
+        .position(|l| top_level(l))
+        .map(|i| last_def + 1 + i)
+    else {
+        return code.trim_end().to_string();
+    };
+    let call = format!("{function_name}(");
+    let demo = lines[tail..].iter().all(|l| {
+        let t = l.trim_start();
+        !top_level(l)
+            || t.starts_with('#')
+            || t.starts_with("print(")
+            || t.starts_with(&call)
+            || t.starts_with(')')
+    });
+    if demo {
+        lines[..tail].join("\n").trim_end().to_string()
+    } else {
+        code.trim_end().to_string()
+    }
+}
+
+/// The whole chat of a solved task, as adapters learn it: the system contract, the memory-free
+/// user message, the verified code as the answer.
+pub fn solution_chat(task: &Task, code: &str) -> Vec<Message> {
+    vec![
+        Message {
+            role: "system",
+            content: SYSTEM.to_string(),
+        },
+        Message {
+            role: "user",
+            content: user_message(task, &Retrieved::default()),
+        },
+        Message {
+            role: "assistant",
+            content: answer(code, &task.function_name),
+        },
+    ]
 }
 
 /// A literal value written in a task description.
@@ -232,6 +293,17 @@ mod tests {
         }
     }
 
+    /// The system prompt (src/prompt/system.txt) is in every prompt and in what adapters learn:
+    /// changing it needs a new PROMPT_VERSION.
+    #[test]
+    fn the_system_prompt_is_the_originals() {
+        assert_eq!(PROMPT_VERSION, "rslm-prompt-v2");
+        assert_eq!(
+            SYSTEM,
+            "Return ONLY valid Python code. Define ONLY the requested function. Do not include tests, explanations, or markdown."
+        );
+    }
+
     /// The no-memory prompt is the one adapters are trained on: it must not change.
     #[test]
     fn the_no_memory_prompt_is_unchanged_since_v1() {
@@ -269,6 +341,17 @@ mod tests {
             "Task:\nReturn x plus 7.\n\nExamples:\n    add_const_7(0) == 7\n\nFunction name: add_const_7\nSignature: def add_const_7(x):\n"
         );
         assert_eq!(best.assistant, "def add_const_7(x):\n    return x + 7");
+    }
+
+    #[test]
+    fn trailing_demo_lines_are_not_learned_but_real_code_is_kept() {
+        let demo = "def f(x):\n    return x\n\n# Example usage:\nprint(f(2))  # 2\nf(\n    3\n)\n";
+        assert_eq!(answer(demo, "f"), "def f(x):\n    return x");
+        let constant = "def f(x):\n    return x + K\n\nK = 3\nprint(f(1))";
+        assert_eq!(answer(constant, "f"), constant);
+        let helper = "import math\n\ndef g(y):\n    return y\n\ndef f(x):\n    return g(x)\n";
+        assert_eq!(answer(helper, "f"), helper.trim_end());
+        assert_eq!(answer("x = 1", "f"), "x = 1");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 mod retrieval;
 
-pub use retrieval::{Retriever, Strategy, fts_query};
+pub use retrieval::{Retriever, Strategy, description, fts_query};
 
 /// A verified solution of another task.
 #[derive(Debug, Clone, PartialEq)]

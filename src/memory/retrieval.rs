@@ -1,15 +1,13 @@
-//! FTS5 retrieval. Model text never reaches `MATCH` raw: every token is quoted and the tokens
-//! are OR-ed, because `fizz-buzz`, `AND`, an unbalanced quote or `task:x` would otherwise make
-//! the query fail or silently filter a column.
+//! FTS5 retrieval: what to search for and which hits to keep. The queries themselves live in
+//! the store (`store::retrieval`); this module picks the words, over-fetches, and drops what a
+//! task must not see (held-out tasks, knowledge derived from them, dissimilar tasks, repeats).
 
 use std::collections::HashSet;
 
-use rusqlite::params;
-
 use super::{Retrieved, RetrievedEpisode, RetrievedProcedure, RetrievedRule};
-use crate::prompt::description;
 use crate::store::Store;
 use crate::store::knowledge::KnowledgeKind;
+use crate::store::retrieval::{FtsQuery, KnowledgeMatch};
 use crate::tasks::Task;
 
 /// How memory is looked up; a switch so retrieval strategies can be compared.
@@ -28,6 +26,15 @@ const STOPWORDS: &[&str] = &[
     "it", "its", "of", "on", "or", "that", "the", "their", "then", "this", "to", "with", "return",
     "returns", "function", "write",
 ];
+
+/// The part of a task prompt before its worked examples: what retrieval and adaptation key on.
+pub fn description(prompt: &str) -> &str {
+    prompt
+        .split("\n\nExamples:")
+        .next()
+        .unwrap_or(prompt)
+        .trim()
+}
 
 /// The content words of a text (lowercase, no stopwords, no numbers), for similarity checks.
 pub fn content_words(text: &str) -> HashSet<String> {
@@ -54,26 +61,20 @@ pub fn similarity(query: &HashSet<String>, text: &str) -> f64 {
     }
 }
 
-/// The FTS5 query for free text: distinct tokens, each quoted, joined with OR. `None` when no
-/// token is left (an empty MATCH is an error).
-pub fn fts_query(text: &str) -> Option<String> {
+/// The FTS5 query for free text: its distinct words (lowercase, at least two characters, no
+/// numbers, no stopwords), any of which may match. `None` when no word is left.
+pub fn fts_query(text: &str) -> Option<FtsQuery> {
     let mut seen = HashSet::new();
-    let tokens: Vec<String> = text
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .map(str::to_lowercase)
-        .filter(|t| {
-            t.len() >= 2
-                && !t.chars().all(|c| c.is_ascii_digit())
-                && !STOPWORDS.contains(&t.as_str())
-        })
-        .filter(|t| seen.insert(t.clone()))
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-        .collect();
-    if tokens.is_empty() {
-        None
-    } else {
-        Some(tokens.join(" OR "))
-    }
+    FtsQuery::any_of(
+        text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map(str::to_lowercase)
+            .filter(|t| {
+                t.len() >= 2
+                    && !t.chars().all(|c| c.is_ascii_digit())
+                    && !STOPWORDS.contains(&t.as_str())
+            })
+            .filter(|t| seen.insert(t.clone())),
+    )
 }
 
 /// Retrieves memory for tasks, excluding held-out tasks.
@@ -92,7 +93,7 @@ pub struct Retriever {
     pub min_similarity: f64,
 }
 
-/// How many FTS hits to read before filtering out held-out tasks and duplicates.
+/// How many hits to read before filtering out held-out tasks and duplicates.
 const OVERFETCH: usize = 50;
 
 impl Retriever {
@@ -101,13 +102,13 @@ impl Retriever {
         let words = content_words(description(&task.prompt));
         let mut out = Retrieved::default();
         if self.top_episodes > 0 {
-            out.episodes = self.episodes(store, query.as_deref(), &words)?;
+            out.episodes = self.episodes(store, query.as_ref(), &words)?;
         }
         if self.top_procedures > 0 {
-            out.procedures = self.procedures(store, query.as_deref(), &words)?;
+            out.procedures = self.procedures(store, query.as_ref(), &words)?;
         }
         if self.top_rules > 0 {
-            out.rules = self.rules(store, query.as_deref())?;
+            out.rules = self.rules(store, query.as_ref())?;
         }
         Ok(out)
     }
@@ -115,37 +116,18 @@ impl Retriever {
     fn episodes(
         &self,
         store: &Store,
-        query: Option<&str>,
+        query: Option<&FtsQuery>,
         words: &HashSet<String>,
     ) -> anyhow::Result<Vec<RetrievedEpisode>> {
-        let sql = match (self.strategy, query) {
-            (Strategy::Bm25, Some(_)) => {
-                "SELECT e.id, e.task_id, e.prompt, e.candidate_code, bm25(episodes_fts, 1.0, 0.3) AS score, e.function_name
-                 FROM episodes_fts JOIN episodes e ON e.id = episodes_fts.rowid
-                 WHERE episodes_fts MATCH ?1 ORDER BY score ASC, e.id ASC LIMIT ?2"
-            }
+        let rows = match (self.strategy, query) {
+            (Strategy::Bm25, Some(query)) => store.search_episodes(query, OVERFETCH)?,
             (Strategy::Bm25, None) => return Ok(Vec::new()),
-            (Strategy::Recent, _) => {
-                "SELECT id, task_id, prompt, candidate_code, 0.0, function_name FROM episodes WHERE ?1 IS NOT NULL OR 1
-                 ORDER BY id DESC LIMIT ?2"
-            }
+            (Strategy::Recent, _) => store.recent_episodes(OVERFETCH)?,
         };
-        let mut stmt = store.conn().prepare_cached(sql)?;
-        let rows = stmt.query_map(params![query.unwrap_or(""), OVERFETCH as i64], |r| {
-            Ok(RetrievedEpisode {
-                id: r.get(0)?,
-                task_id: r.get(1)?,
-                prompt: r.get(2)?,
-                code: r.get(3)?,
-                score: r.get(4)?,
-                function_name: r.get(5)?,
-            })
-        })?;
         let mut seen_tasks = HashSet::new();
         let mut seen_code = HashSet::new();
         let mut picked = Vec::new();
         for row in rows {
-            let row = row?;
             if self.excluded.contains(&row.task_id)
                 || similarity(words, description(&row.prompt)) < self.min_similarity
                 || !seen_tasks.insert(row.task_id.clone())
@@ -153,7 +135,14 @@ impl Retriever {
             {
                 continue;
             }
-            picked.push(row);
+            picked.push(RetrievedEpisode {
+                id: row.id,
+                task_id: row.task_id,
+                prompt: row.prompt,
+                function_name: row.function_name,
+                code: row.code,
+                score: row.score,
+            });
             if picked.len() == self.top_episodes {
                 break;
             }
@@ -161,22 +150,15 @@ impl Retriever {
         Ok(picked)
     }
 
-    /// Task ids an item of knowledge was derived from.
-    fn tainted(&self, store: &Store, table: &str, column: &str, id: i64) -> anyhow::Result<bool> {
+    /// Whether an item of knowledge was derived from an excluded task.
+    fn tainted(&self, store: &Store, kind: KnowledgeKind, id: i64) -> anyhow::Result<bool> {
         if self.excluded.is_empty() {
             return Ok(false);
         }
-        let sql = format!(
-            "SELECT e.task_id FROM {table} s JOIN episodes e ON e.id = s.episode_id WHERE s.{column} = ?1"
-        );
-        let mut stmt = store.conn().prepare_cached(&sql)?;
-        let ids = stmt.query_map([id], |r| r.get::<_, String>(0))?;
-        for task_id in ids {
-            if self.excluded.contains(&task_id?) {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        Ok(store
+            .knowledge_source_tasks(kind, id)?
+            .iter()
+            .any(|task_id| self.excluded.contains(task_id)))
     }
 
     /// Active rules or procedures for the query, best first, without those derived from a
@@ -184,53 +166,19 @@ impl Retriever {
     fn knowledge(
         &self,
         store: &Store,
-        query: Option<&str>,
+        query: Option<&FtsQuery>,
         kind: KnowledgeKind,
         top: usize,
         keep: impl Fn(&str) -> bool,
-    ) -> anyhow::Result<Vec<(i64, String, String, f64)>> {
-        let (table, fts, title, body, weights, sources, column) = match kind {
-            KnowledgeKind::Procedure => (
-                "procedures",
-                "procedures_fts",
-                "pattern",
-                "recipe_text",
-                "1.0, 0.2",
-                "procedure_sources",
-                "procedure_id",
-            ),
-            KnowledgeKind::Rule => (
-                "semantic_rules",
-                "rules_fts",
-                "rule_text",
-                "''",
-                "1.0",
-                "rule_sources",
-                "rule_id",
-            ),
-        };
-        let sql = match (self.strategy, query) {
-            (Strategy::Bm25, Some(_)) => format!(
-                "SELECT k.id, k.{title}, {body_k}, bm25({fts}, {weights}) AS score
-                 FROM {fts} JOIN {table} k ON k.id = {fts}.rowid
-                 WHERE {fts} MATCH ?1 AND k.status = 'active' ORDER BY score ASC, k.id ASC LIMIT ?2",
-                body_k = if body == "''" { body.to_string() } else { format!("k.{body}") }
-            ),
+    ) -> anyhow::Result<Vec<KnowledgeMatch>> {
+        let rows = match (self.strategy, query) {
+            (Strategy::Bm25, Some(query)) => store.search_knowledge(kind, query, OVERFETCH)?,
             (Strategy::Bm25, None) => return Ok(Vec::new()),
-            (Strategy::Recent, _) => format!(
-                "SELECT id, {title}, {body}, 0.0 FROM {table} WHERE (?1 IS NOT NULL OR 1) AND status = 'active'
-                 ORDER BY id DESC LIMIT ?2"
-            ),
+            (Strategy::Recent, _) => store.recent_knowledge(kind, OVERFETCH)?,
         };
-        let mut stmt = store.conn().prepare_cached(&sql)?;
-        let rows: Vec<(i64, String, String, f64)> = stmt
-            .query_map(params![query.unwrap_or(""), OVERFETCH as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?
-            .collect::<Result<_, _>>()?;
         let mut picked = Vec::new();
         for row in rows {
-            if keep(&row.1) && !self.tainted(store, sources, column, row.0)? {
+            if keep(&row.title) && !self.tainted(store, kind, row.id)? {
                 picked.push(row);
             }
             if picked.len() == top {
@@ -243,7 +191,7 @@ impl Retriever {
     fn procedures(
         &self,
         store: &Store,
-        query: Option<&str>,
+        query: Option<&FtsQuery>,
         words: &HashSet<String>,
     ) -> anyhow::Result<Vec<RetrievedProcedure>> {
         let rows = self.knowledge(
@@ -255,20 +203,24 @@ impl Retriever {
         )?;
         Ok(rows
             .into_iter()
-            .map(|(id, pattern, recipe, score)| RetrievedProcedure {
-                id,
-                pattern,
-                recipe,
-                score,
+            .map(|row| RetrievedProcedure {
+                id: row.id,
+                pattern: row.title,
+                recipe: row.body,
+                score: row.score,
             })
             .collect())
     }
 
-    fn rules(&self, store: &Store, query: Option<&str>) -> anyhow::Result<Vec<RetrievedRule>> {
+    fn rules(&self, store: &Store, query: Option<&FtsQuery>) -> anyhow::Result<Vec<RetrievedRule>> {
         let rows = self.knowledge(store, query, KnowledgeKind::Rule, self.top_rules, |_| true)?;
         Ok(rows
             .into_iter()
-            .map(|(id, text, _, score)| RetrievedRule { id, text, score })
+            .map(|row| RetrievedRule {
+                id: row.id,
+                text: row.title,
+                score: row.score,
+            })
             .collect())
     }
 }
@@ -276,12 +228,16 @@ impl Retriever {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::test_support::{episode_store, knowledge, task};
 
     #[test]
     fn quotes_every_token_and_survives_fts_syntax() {
         let q = fts_query("fizz-buzz AND \"quoted NOT c++ task:x snake_case").unwrap();
-        assert!(q.contains("\"snake_case\""), "{q}");
-        assert!(q.contains("\"not\""), "operators are quoted as words: {q}");
+        assert!(q.as_str().contains("\"snake_case\""), "{q:?}");
+        assert!(
+            q.as_str().contains("\"not\""),
+            "operators are quoted as words: {q:?}"
+        );
         assert_eq!(fts_query(""), None);
         assert_eq!(fts_query("a the 12 ,,"), None);
         // Every produced query must be accepted by FTS5.
@@ -298,81 +254,9 @@ mod tests {
             "^start",
         ] {
             if let Some(q) = fts_query(text) {
-                store
-                    .conn()
-                    .query_row(
-                        "SELECT count(*) FROM episodes_fts WHERE episodes_fts MATCH ?1",
-                        [&q],
-                        |r| r.get::<_, i64>(0),
-                    )
-                    .unwrap();
+                store.search_episodes(&q, 1).unwrap();
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod retrieval_tests {
-    use std::collections::HashSet;
-
-    use super::*;
-    use crate::backend::Candidate;
-    use crate::store::episodes::{Attempt, Pool};
-    use crate::store::knowledge::{KnowledgeKind, NewKnowledge};
-    use crate::store::runs::{NewRun, RunKind};
-    use crate::verify::{Verdict, VerdictKind};
-
-    fn task(id: &str, prompt: &str) -> Task {
-        Task {
-            task_id: id.into(),
-            prompt: prompt.into(),
-            function_name: "f".into(),
-            signature: "(values)".into(),
-            reference_tests: "def test_a(): pass".into(),
-            assert_tests: vec![],
-            family: None,
-            category: None,
-            difficulty: None,
-            tags: vec![],
-        }
-    }
-
-    fn store_with(episodes: &[(&str, &str, &str)]) -> Store {
-        let mut store = Store::in_memory().unwrap();
-        let run = store
-            .start_run(&NewRun {
-                kind: RunKind::Iteration,
-                backend: "mock".into(),
-                model: "m".into(),
-                simulation: true,
-                seed: 0,
-                mode: None,
-                prompt_version: None,
-                tasks_source: None,
-                config: serde_json::json!({}),
-            })
-            .unwrap();
-        for (id, prompt, code) in episodes {
-            let attempt = Attempt {
-                sample_index: 0,
-                candidate: Candidate {
-                    code: (*code).into(),
-                    ..Candidate::default()
-                },
-                verdict: Verdict {
-                    verdict: VerdictKind::Pass,
-                    tests_run: 1,
-                    tests_passed: 1,
-                    first_failure: None,
-                    log: String::new(),
-                    duration_ms: 1.0,
-                },
-            };
-            store
-                .record_task(run, &task(id, prompt), Pool::Train, "memory", &[attempt])
-                .unwrap();
-        }
-        store
     }
 
     fn retriever(excluded: &[&str]) -> Retriever {
@@ -394,7 +278,7 @@ mod retrieval_tests {
 
     #[test]
     fn finds_siblings_not_strangers_and_never_held_out_tasks() {
-        let store = store_with(&[
+        let store = episode_store(&[
             (
                 "rot-2",
                 "Return a new list with the elements of values rotated left by a shift of 2.",
@@ -437,11 +321,24 @@ mod retrieval_tests {
             got.episodes.is_empty(),
             "an unrelated task gets no memory: {got:?}"
         );
+        let recent = Retriever {
+            strategy: Strategy::Recent,
+            ..retriever(&[])
+        };
+        let got = recent.retrieve(&store, &task("rot-3", ROTATE)).unwrap();
+        assert_eq!(
+            got.episodes
+                .iter()
+                .map(|e| e.task_id.as_str())
+                .collect::<Vec<_>>(),
+            ["rot-5", "rot-2"],
+            "the newest similar ones"
+        );
     }
 
     #[test]
     fn rules_and_procedures_are_retrieved_and_tainted_ones_are_not() {
-        let mut store = store_with(&[
+        let mut store = episode_store(&[
             (
                 "rot-2",
                 "Return a new list with the elements of values rotated left by a shift of 2.",
@@ -467,17 +364,7 @@ mod retrieval_tests {
             ),
         ] {
             store
-                .add_knowledge(&NewKnowledge {
-                    kind,
-                    title: title.into(),
-                    body: body.into(),
-                    family: None,
-                    episode_ids: ids.clone(),
-                    evidence_count: 2,
-                    origin: "offline".into(),
-                    run_id: None,
-                    validation: None,
-                })
+                .add_knowledge(&knowledge(kind, title, body, &ids))
                 .unwrap();
         }
         let got = retriever(&[])

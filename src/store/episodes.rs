@@ -37,6 +37,18 @@ pub struct Episode {
     pub code: String,
 }
 
+/// An episode with the verdict it was stored with, for readers that check it again rather
+/// than trust the table (the training set).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedEpisode {
+    pub id: i64,
+    pub task_id: String,
+    pub prompt: String,
+    pub code: String,
+    pub passed: bool,
+    pub verdict: String,
+}
+
 const LOG_CAP: usize = 4000;
 
 fn capped(text: &str) -> &str {
@@ -164,6 +176,26 @@ impl Store {
                     prompt: r.get(3)?,
                     function_name: r.get(4)?,
                     code: r.get(5)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Every episode with its recorded verdict, oldest first.
+    pub fn recorded_episodes(&self) -> anyhow::Result<Vec<RecordedEpisode>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, task_id, prompt, candidate_code, passed, verdict FROM episodes ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(RecordedEpisode {
+                    id: r.get(0)?,
+                    task_id: r.get(1)?,
+                    prompt: r.get(2)?,
+                    code: r.get(3)?,
+                    passed: r.get::<_, i64>(4)? == 1,
+                    verdict: r.get(5)?,
                 })
             })?
             .collect::<Result<_, _>>()?;

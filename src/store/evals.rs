@@ -21,7 +21,17 @@ impl Store {
         Ok(self.conn().last_insert_rowid())
     }
 
-    /// All stored eval payloads, oldest first.
+    /// The current UTC time to the second (`2026-11-24T01:02:03Z`) by SQLite's clock, which
+    /// stamps every row: the `created_at` an eval result records.
+    pub fn current_timestamp(&self) -> anyhow::Result<String> {
+        Ok(self
+            .conn()
+            .query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// All stored eval payloads as `(eval run id, results JSON)`, oldest first.
     pub fn eval_payloads(&self) -> anyhow::Result<Vec<(i64, String)>> {
         let mut stmt = self
             .conn()
@@ -30,5 +40,57 @@ impl Store {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::runs::{NewRun, RunKind};
+
+    fn eval_run(store: &Store) -> i64 {
+        store
+            .start_run(&NewRun {
+                kind: RunKind::Eval,
+                backend: "mock".into(),
+                model: "m".into(),
+                simulation: true,
+                seed: 1,
+                mode: None,
+                prompt_version: None,
+                tasks_source: None,
+                config: serde_json::json!({}),
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn payloads_come_back_whole_oldest_first() {
+        let store = Store::in_memory().unwrap();
+        assert!(store.eval_payloads().unwrap().is_empty());
+        let first =
+            serde_json::json!({"conditions": [{"condition": "baseline", "pass_at_1": 0.5}]});
+        let second = serde_json::json!({"conditions": [], "notes": ["x"]});
+        let a = store
+            .insert_eval_run(eval_run(&store), 20, 1, "mock", &first)
+            .unwrap();
+        let b = store
+            .insert_eval_run(eval_run(&store), 20, 1, "mock", &second)
+            .unwrap();
+        assert!(a < b);
+        assert_eq!(
+            store.eval_payloads().unwrap(),
+            [(a, first.to_string()), (b, second.to_string())]
+        );
+    }
+
+    #[test]
+    fn the_timestamp_is_utc_to_the_second() {
+        let now = Store::in_memory().unwrap().current_timestamp().unwrap();
+        let shape: String = now
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '0' } else { c })
+            .collect();
+        assert_eq!(shape, "0000-00-00T00:00:00Z", "{now}");
     }
 }

@@ -8,7 +8,9 @@ pub mod adapters;
 pub mod episodes;
 pub mod evals;
 pub mod knowledge;
+pub mod retrieval;
 pub mod runs;
+pub(crate) mod test_support;
 
 use std::path::{Path, PathBuf};
 
@@ -95,6 +97,39 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an existing store for reading only: nothing is created, migrated or written, and no
+    /// journal, WAL or shared-memory file is left behind. A store of an older schema is read as
+    /// it is (a table it lacks is an error of the query that needs it); writes fail. A file of
+    /// another application or of a newer rslm is refused.
+    pub fn open_read_only(path: &Path) -> anyhow::Result<Store> {
+        let db = path.display();
+        if !path.exists() {
+            anyhow::bail!("database {db} does not exist");
+        }
+        let conn = read_only_connection(path)
+            .and_then(|conn| {
+                conn.busy_timeout(std::time::Duration::from_secs(10))?;
+                Ok(conn)
+            })
+            .with_context(|| format!("cannot open database {db}"))?;
+        let app: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .with_context(|| format!("cannot read database {db}"))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if app != 0 && app != APPLICATION_ID {
+            anyhow::bail!("{db} is an SQLite database of another application, not an rslm store");
+        }
+        if app == APPLICATION_ID && version > LATEST_VERSION {
+            anyhow::bail!(
+                "{db} has schema version {version}, newer than this rslm understands ({LATEST_VERSION}); upgrade rslm"
+            );
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
     /// An in-memory store for unit tests.
     pub fn in_memory() -> anyhow::Result<Store> {
         let mut store = Store {
@@ -110,12 +145,15 @@ impl Store {
         &self.path
     }
 
-    /// The underlying connection, for the stages that own their queries (retrieval).
+    /// The underlying connection. Going away: SQL belongs in this module, behind typed
+    /// functions; the last callers outside it (`commands::eval`, a few tests) are moving off it.
+    #[doc(hidden)]
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
 
-    pub fn conn_mut(&mut self) -> &mut Connection {
+    /// The underlying connection, mutable, for this module's transactions.
+    fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
 
@@ -208,6 +246,39 @@ fn check_is_rslm_file(path: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A read-only connection that leaves no file behind.
+///
+/// A read-only connection to a WAL-mode database still creates the `-wal` and `-shm` sidecar
+/// files, and cannot remove them on close. Without a `-wal` file no writer is active and the
+/// last one checkpointed everything into the main file, so it is read as immutable, which
+/// touches nothing else. With one, a writer may be running: read through its sidecars, which
+/// already exist, to see everything it committed.
+fn read_only_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if Path::new(&wal).exists() {
+        Connection::open_with_flags(path, flags)
+    } else {
+        let uri = format!("file:{}?mode=ro&immutable=1", uri_path(path));
+        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+    }
+}
+
+/// `path` percent-encoded for an SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt as _;
+    let mut out = String::new();
+    for &byte in path.as_os_str().as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 fn remove_database_files(path: &Path) {
@@ -320,6 +391,17 @@ mod tests {
         assert_eq!(stored, 1);
         assert_eq!(store.table_count("episodes").unwrap(), 1);
         assert_eq!(store.table_count("failures").unwrap(), 1);
+        assert_eq!(
+            store.recorded_episodes().unwrap(),
+            [crate::store::episodes::RecordedEpisode {
+                id: 1,
+                task_id: "t1".into(),
+                prompt: "Reverse the words of a sentence".into(),
+                code: "def f(x):\n    return x[::-1]".into(),
+                passed: true,
+                verdict: "pass".into(),
+            }]
+        );
         assert_eq!(
             fts_hits(&store, "episodes_fts", "reversing"),
             1,
@@ -458,6 +540,111 @@ mod tests {
                 .contains("does not exist")
         );
         assert!(!path.exists());
+    }
+
+    /// The names of the files in `dir`, sorted.
+    fn files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_read_only_store_sees_a_live_writer_and_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("memory #1.sqlite");
+        let payload = serde_json::json!({"conditions": []});
+        {
+            let (writer, _) = Store::open_or_create(&path).unwrap();
+            let run_id = run(&writer);
+            writer
+                .insert_eval_run(run_id, 20, 1, "mock", &payload)
+                .unwrap();
+            // The writer is still open: its committed rows are in the WAL file.
+            let reader = Store::open_read_only(&path).unwrap();
+            assert_eq!(reader.eval_payloads().unwrap().len(), 1);
+        }
+        let before = std::fs::read(&path).unwrap();
+        let names = files(dir.path());
+        assert_eq!(names, ["memory #1.sqlite"]);
+        {
+            let reader = Store::open_read_only(&path).unwrap();
+            assert_eq!(reader.eval_payloads().unwrap(), [(1, payload.to_string())]);
+            assert_eq!(reader.schema_version().unwrap(), LATEST_VERSION);
+            assert!(
+                reader
+                    .start_run(&NewRun {
+                        kind: RunKind::Eval,
+                        backend: "mock".into(),
+                        model: "m".into(),
+                        simulation: true,
+                        seed: 0,
+                        mode: None,
+                        prompt_version: None,
+                        tasks_source: None,
+                        config: serde_json::json!({}),
+                    })
+                    .is_err(),
+                "writes fail"
+            );
+        }
+        assert_eq!(files(dir.path()), names, "no journal, WAL or shm file");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn a_read_only_store_refuses_foreign_newer_and_missing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.sqlite");
+        let err = Store::open_read_only(&missing).unwrap_err().to_string();
+        assert!(err.contains("does not exist"), "{err}");
+        assert!(!missing.exists());
+
+        let other = dir.path().join("other.sqlite");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("PRAGMA application_id = 42; CREATE TABLE t (x);")
+            .unwrap();
+        let err = Store::open_read_only(&other).unwrap_err().to_string();
+        assert!(err.contains("another application"), "{err}");
+
+        let newer = dir.path().join("newer.sqlite");
+        drop(Store::open_or_create(&newer).unwrap());
+        Connection::open(&newer)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99;")
+            .unwrap();
+        let err = Store::open_read_only(&newer).unwrap_err().to_string();
+        assert!(err.contains("newer than this rslm"), "{err}");
+
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "not a database at all, just some text").unwrap();
+        assert!(Store::open_read_only(&text).is_err());
+
+        // A bare SQLite file without rslm's marks is read as it is: its tables decide.
+        let bare = dir.path().join("bare.sqlite");
+        Connection::open(&bare)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x);")
+            .unwrap();
+        let store = Store::open_read_only(&bare).unwrap();
+        let err = format!("{:#}", store.eval_payloads().unwrap_err());
+        assert!(err.contains("no such table: eval_runs"), "{err}");
+    }
+
+    #[test]
+    fn uri_paths_are_escaped() {
+        assert_eq!(
+            uri_path(Path::new("/tmp/a b/x?y#z%.sqlite")),
+            "/tmp/a%20b/x%3Fy%23z%25.sqlite"
+        );
+        assert_eq!(
+            uri_path(Path::new("artifacts/memory.sqlite")),
+            "artifacts/memory.sqlite"
+        );
     }
 
     #[test]

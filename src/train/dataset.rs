@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::memory::Retrieved;
+use crate::prompt::{Message, answer, solution_chat};
 use crate::store::Store;
+use crate::store::episodes::RecordedEpisode;
 use crate::tasks::Task;
 use crate::tasks::split::Split;
 
@@ -19,13 +20,6 @@ pub struct Balance {
     pub max_per_family: usize,
     /// Seeds the choice among a task's solutions and among a family's tasks.
     pub seed: u64,
-}
-
-/// One chat message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Message {
-    pub role: &'static str,
-    pub content: String,
 }
 
 /// One training example: the prompt the model sees and a verified answer.
@@ -78,60 +72,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The verified code as the answer to learn: the prompt asks for the function only, so trailing
-/// demo lines after the last function (`print(...)`, calls of the function, comments) that the
-/// model added and the verifier ignored are dropped. Anything else after the function (a
-/// constant, a class) keeps the code unchanged.
-pub fn answer(code: &str, function_name: &str) -> String {
-    let lines: Vec<&str> = code.trim_end().lines().collect();
-    let top_level = |l: &str| !l.is_empty() && !l.starts_with([' ', '\t']);
-    let Some(last_def) = lines
-        .iter()
-        .rposition(|l| l.starts_with("def ") || l.starts_with("async def "))
-    else {
-        return code.trim_end().to_string();
-    };
-    let Some(tail) = lines[last_def + 1..]
-        .iter()
-        .position(|l| top_level(l))
-        .map(|i| last_def + 1 + i)
-    else {
-        return code.trim_end().to_string();
-    };
-    let call = format!("{function_name}(");
-    let demo = lines[tail..].iter().all(|l| {
-        let t = l.trim_start();
-        !top_level(l)
-            || t.starts_with('#')
-            || t.starts_with("print(")
-            || t.starts_with(&call)
-            || t.starts_with(')')
-    });
-    if demo {
-        lines[..tail].join("\n").trim_end().to_string()
-    } else {
-        code.trim_end().to_string()
-    }
-}
-
-/// The chat of one example: system contract, the memory-free user message, the code.
-pub fn chat(task: &Task, code: &str) -> Vec<Message> {
-    vec![
-        Message {
-            role: "system",
-            content: crate::prompt::SYSTEM.to_string(),
-        },
-        Message {
-            role: "user",
-            content: crate::prompt::user_message(task, &Retrieved::default()),
-        },
-        Message {
-            role: "assistant",
-            content: answer(code, &task.function_name),
-        },
-    ]
-}
-
 /// Code with trailing spaces and blank lines removed: answers that differ only there are one.
 fn normalized(code: &str) -> String {
     code.lines()
@@ -146,38 +86,14 @@ fn seeded_key(seed: u64, text: &str) -> [u8; 32] {
 }
 
 /// A task's distinct verified solutions, keyed by normalized-code hash.
-type Solutions = Vec<(String, Row)>;
-
-struct Row {
-    id: i64,
-    task_id: String,
-    prompt: String,
-    code: String,
-    passed: bool,
-    verdict: String,
-}
+type Solutions = Vec<(String, RecordedEpisode)>;
 
 /// Builds the training set from the store's episodes and the split of the task set.
 pub fn build(store: &Store, split: &Split, balance: Balance) -> anyhow::Result<Dataset> {
-    let mut stmt = store.conn().prepare(
-        "SELECT id, task_id, prompt, candidate_code, passed, verdict FROM episodes ORDER BY id",
-    )?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok(Row {
-                id: r.get(0)?,
-                task_id: r.get(1)?,
-                prompt: r.get(2)?,
-                code: r.get(3)?,
-                passed: r.get::<_, i64>(4)? == 1,
-                verdict: r.get(5)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(select(rows, split, balance))
+    Ok(select(store.recorded_episodes()?, split, balance))
 }
 
-fn select(rows: Vec<Row>, split: &Split, balance: Balance) -> Dataset {
+fn select(rows: Vec<RecordedEpisode>, split: &Split, balance: Balance) -> Dataset {
     let heldout_ids: HashSet<&str> = split.heldout.iter().map(|t| t.task_id.as_str()).collect();
     let heldout_prompts: HashSet<&str> = split.heldout.iter().map(|t| t.prompt.trim()).collect();
     let train: HashMap<&str, &Task> = split
@@ -246,7 +162,7 @@ fn select(rows: Vec<Row>, split: &Split, balance: Balance) -> Dataset {
                 }
                 if let Some((hash, row)) = solutions.get(round) {
                     examples.push(Example {
-                        messages: chat(task, &row.code),
+                        messages: solution_chat(task, &row.code),
                         task_id: task.task_id.clone(),
                         family: family.clone(),
                         episode_id: row.id,
@@ -287,8 +203,8 @@ mod tests {
         }
     }
 
-    fn row(id: i64, task_id: &str, code: &str) -> Row {
-        Row {
+    fn row(id: i64, task_id: &str, code: &str) -> RecordedEpisode {
+        RecordedEpisode {
             id,
             task_id: task_id.into(),
             prompt: format!("Prompt of {task_id}"),
@@ -384,17 +300,6 @@ mod tests {
     }
 
     #[test]
-    fn trailing_demo_lines_are_not_learned_but_real_code_is_kept() {
-        let demo = "def f(x):\n    return x\n\n# Example usage:\nprint(f(2))  # 2\nf(\n    3\n)\n";
-        assert_eq!(answer(demo, "f"), "def f(x):\n    return x");
-        let constant = "def f(x):\n    return x + K\n\nK = 3\nprint(f(1))";
-        assert_eq!(answer(constant, "f"), constant);
-        let helper = "import math\n\ndef g(y):\n    return y\n\ndef f(x):\n    return g(x)\n";
-        assert_eq!(answer(helper, "f"), helper.trim_end());
-        assert_eq!(answer("x = 1", "f"), "x = 1");
-    }
-
-    #[test]
     fn examples_use_the_prompt_format_of_generation() {
         let t = task("a1", "a");
         let d = select(
@@ -406,7 +311,7 @@ mod tests {
         assert_eq!(m[0].content, crate::prompt::SYSTEM);
         assert_eq!(
             m[1].content,
-            crate::prompt::user_message(&t, &Retrieved::default())
+            crate::prompt::user_message(&t, &crate::memory::Retrieved::default())
         );
         assert_eq!(m[2].content, "def f(x):\n    return x");
         let again = select(
