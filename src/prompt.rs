@@ -13,9 +13,15 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::backend::Shot;
 use crate::memory::{Retrieved, RetrievedEpisode};
 use crate::tasks::Task;
+
+/// One worked example as a pair of chat turns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shot {
+    pub user: String,
+    pub assistant: String,
+}
 
 /// Bumped whenever the wording below changes.
 pub const PROMPT_VERSION: &str = "rslm-prompt-v2";

@@ -10,6 +10,9 @@ pub use open::{BackendConfig, BackendKind, open};
 
 use serde::{Deserialize, Serialize};
 
+/// One worked example as a pair of chat turns (the prompt owns its shape).
+pub use crate::prompt::Shot;
+
 /// What a backend is asked for: a chat prompt and how many candidates.
 #[derive(Debug, Clone)]
 pub struct GenerationRequest {
@@ -29,13 +32,6 @@ pub struct GenerationRequest {
     pub seed: u64,
     /// A LoRA adapter to apply for this request, when the server supports it.
     pub adapter: Option<AdapterRef>,
-}
-
-/// One worked example as a pair of chat turns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shot {
-    pub user: String,
-    pub assistant: String,
 }
 
 /// How to ask a server for an adapter: llama.cpp's per-request `lora` scales, or vLLM's model

@@ -6,7 +6,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rusqlite::{Connection, OpenFlags};
 
 use crate::eval::report::EvalReport;
 use crate::usage;
@@ -106,22 +105,14 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
 /// Every stored eval run, oldest first. The database is opened read-only: plotting never
 /// creates or changes a file.
 fn load_from_database(path: &Path) -> anyhow::Result<Vec<EvalReport>> {
-    let db =
-        open_read_only(path).with_context(|| format!("cannot open database {}", path.display()))?;
-    let mut statement = db
-        .prepare("SELECT id, payload_json FROM eval_runs ORDER BY id")
+    let rows = crate::store::Store::open_read_only(path)?
+        .eval_payloads()
         .with_context(|| {
             format!(
                 "{}: cannot read eval runs (is this an rslm database?)",
                 path.display()
             )
         })?;
-    let rows = statement
-        .query_map([], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-        })
-        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-        .with_context(|| format!("{}: cannot read eval runs", path.display()))?;
     if rows.is_empty() {
         anyhow::bail!(
             "{}: no eval runs in DB; run rslm eval first",
@@ -138,39 +129,6 @@ fn load_from_database(path: &Path) -> anyhow::Result<Vec<EvalReport>> {
             })
         })
         .collect()
-}
-
-/// Opens `path` for reading without leaving any file behind.
-///
-/// A read-only connection to a WAL-mode database still creates the `-wal` and `-shm` sidecar
-/// files, and cannot remove them on close. Without a `-wal` file no writer is active and the
-/// last one checkpointed everything into the main file, so it is read as immutable, which
-/// touches nothing else. With one, a writer may be running: read through its sidecars, which
-/// already exist, to see every committed run.
-fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    if Path::new(&wal).exists() {
-        Connection::open_with_flags(path, flags)
-    } else {
-        let uri = format!("file:{}?mode=ro&immutable=1", uri_path(path));
-        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
-    }
-}
-
-/// `path` percent-encoded for an SQLite `file:` URI.
-fn uri_path(path: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt as _;
-    let mut out = String::new();
-    for &byte in path.as_os_str().as_bytes() {
-        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// Parses and sanity-checks one results JSON.
@@ -226,18 +184,6 @@ mod tests {
         let reports = load_reports(&path).unwrap();
         assert_eq!(reports.len(), 1);
         assert_eq!(reports[0].conditions[0].pass_at_1_ci, None);
-    }
-
-    #[test]
-    fn uri_paths_are_escaped() {
-        assert_eq!(
-            uri_path(Path::new("/tmp/a b/x?y#z%.sqlite")),
-            "/tmp/a%20b/x%3Fy%23z%25.sqlite"
-        );
-        assert_eq!(
-            uri_path(Path::new("artifacts/memory.sqlite")),
-            "artifacts/memory.sqlite"
-        );
     }
 
     #[test]

@@ -1,12 +1,12 @@
-//! `rslm promote-adapter`: the promotion gate (`train::gate`): a candidate adapter is activated
+//! `rslm promote-adapter`: the promotion gate (`gate`): a candidate adapter is activated
 //! only if it beats the active one (or the base model) on the held-out set without regressing
 //! on a check set of tasks it did not train on.
 
 use std::path::PathBuf;
 
 use crate::cli::{BackendArgs, DbArg, TaskSetArgs, VerifyArgs, lab_config};
+use crate::gate::GatePlan;
 use crate::lab::{Lab, StoreAccess};
-use crate::train::gate::GatePlan;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -62,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &args.verify,
         StoreAccess::Existing,
     );
-    let outcome = crate::train::gate::run(&mut Lab::open(config)?, &plan)?;
+    let outcome = crate::gate::run(&mut Lab::open(config)?, &plan)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&outcome.record)?);
         return Ok(());

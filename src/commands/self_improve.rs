@@ -7,9 +7,9 @@ use crate::consolidate::ConsolidationPlan;
 use crate::eval::EvalPlan;
 use crate::eval::conditions::Condition;
 use crate::iterate::{IterationPlan, Mode, TaskOrder};
-use crate::lab::self_improve::{CycleSummary, SelfImprovePlan};
 use crate::lab::{Lab, StoreAccess};
 use crate::memory::Strategy;
+use crate::self_improve::{CycleSummary, SelfImprovePlan};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -110,7 +110,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         crate::output::check_target("--output-dir", &out, Some(&config.db))?;
     }
     let json = args.json;
-    let cycles = crate::lab::self_improve::run(&mut Lab::open(config)?, &plan, |c| {
+    let cycles = crate::self_improve::run(&mut Lab::open(config)?, &plan, |c| {
         if !json {
             print_cycle(c);
         }

@@ -183,7 +183,7 @@ pub fn run(lab: &mut crate::lab::Lab, plan: &ConsolidationPlan) -> anyhow::Resul
     })?;
     let tasks = lab.tasks_by_id();
     let heldout = lab.heldout_ids();
-    let shape = lab.shape();
+    let shape = crate::iterate::pipeline::PipelineShape::of(lab);
     let min_evidence = plan.min_evidence as usize;
     let result = if backend.is_simulation() {
         // The simulator cannot write insights; offline consolidation is derived from the code.

@@ -115,6 +115,16 @@ pub struct PipelineShape {
     pub verifiers: usize,
 }
 
+impl PipelineShape {
+    /// The threads a pipeline over `lab` runs: its backend's generators, its verifier's workers.
+    pub fn of(lab: &crate::lab::Lab) -> PipelineShape {
+        PipelineShape {
+            generators: lab.backend_config.generators(),
+            verifiers: lab.verifier.workers(),
+        }
+    }
+}
+
 /// Why the pipeline stopped early, if it did.
 #[derive(Debug)]
 pub enum Stop {

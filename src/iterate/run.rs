@@ -80,7 +80,7 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
     }
     let backend = lab.backend.clone();
     let heldout_ids = lab.heldout_ids();
-    let shape = lab.shape();
+    let shape = crate::iterate::pipeline::PipelineShape::of(lab);
     // The settings a resumed run must match, in the order runs have always recorded them.
     let config = serde_json::json!({
         "tasks": lab.tasks_label(),

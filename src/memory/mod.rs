@@ -4,7 +4,7 @@
 
 mod retrieval;
 
-pub use retrieval::{Retriever, Strategy, description, fts_query};
+pub use retrieval::{Retriever, Strategy, description};
 
 /// A verified solution of another task.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,10 +40,4 @@ pub struct Retrieved {
     pub episodes: Vec<RetrievedEpisode>,
     pub procedures: Vec<RetrievedProcedure>,
     pub rules: Vec<RetrievedRule>,
-}
-
-impl Retrieved {
-    pub fn is_empty(&self) -> bool {
-        self.episodes.is_empty() && self.procedures.is_empty() && self.rules.is_empty()
-    }
 }

@@ -9,11 +9,9 @@
 
 pub mod base_model;
 pub mod dataset;
-pub mod gate;
 pub mod gguf;
 pub mod lora;
 pub mod peft_to_gguf;
-pub mod promotion;
 pub mod safetensors;
 pub mod trainer;
 

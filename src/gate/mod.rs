@@ -1,6 +1,7 @@
-//! The promotion gate. A candidate adapter is compared with what is active now (another
+//! The promotion gate, above training and evaluation: it runs both sides of a comparison as
+//! eval conditions and decides with `decision::decide`. A candidate adapter is compared with what is active now (another
 //! adapter, or the base model) task by task on the held-out set and on a check set of
-//! train-pool tasks the candidate never trained on; `promotion::decide` rules, and only a
+//! train-pool tasks the candidate never trained on; `decision::decide` rules, and only a
 //! "promote" changes the registry (one activation whose reason carries the figures). A
 //! refusal, like an error, changes nothing.
 
@@ -9,7 +10,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use super::promotion::{self, Decision, Paired};
+pub mod decision;
+
 use crate::eval::conditions::{Condition, ConditionRun};
 use crate::eval::report::TaskOutcome;
 use crate::iterate::cancel_flag;
@@ -19,6 +21,7 @@ use crate::store::adapters::Adapter;
 use crate::store::runs::{NewRun, RunKind, RunStatus};
 use crate::tasks::Task;
 use crate::usage;
+use decision::{Decision, Paired};
 
 /// What the gate decides about.
 #[derive(Debug, Clone)]
@@ -74,7 +77,7 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
             "promote-adapter compares adapters served by a model server: use --backend openai (the mock has no weights to adapt)"
         );
     }
-    let candidate = super::registered(&lab.store, &plan.name)?;
+    let candidate = crate::train::registered(&lab.store, &plan.name)?;
     let current = lab.store.active_adapter()?;
     if current.as_ref().map(|a| a.id) == Some(candidate.id) {
         usage!(
@@ -104,9 +107,9 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
     // before anything runs.
     let backend = lab.backend.clone();
     let loaded = backend.loaded_adapters()?;
-    let candidate_ref = super::adapter_request(&candidate, loaded.as_deref())?;
+    let candidate_ref = crate::train::adapter_request(&candidate, loaded.as_deref())?;
     let current_ref = match &current {
-        Some(a) => Some(super::adapter_request(a, loaded.as_deref())?),
+        Some(a) => Some(crate::train::adapter_request(a, loaded.as_deref())?),
         None => candidate_ref.base_model(),
     };
     if current_ref.as_ref() == Some(&candidate_ref) {
@@ -144,7 +147,7 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
     })?;
 
     let heldout_ids = lab.heldout_ids();
-    let shape = lab.shape();
+    let shape = crate::iterate::pipeline::PipelineShape::of(lab);
     let store = &lab.store;
     let compare = |tasks: &[Task], what: &str| -> anyhow::Result<Side> {
         if tasks.is_empty() {
@@ -190,7 +193,7 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
             return Err(e);
         }
     };
-    let decision = promotion::decide(&heldout_side.pairs(), &check_side.pairs(), plan.alpha);
+    let decision = decision::decide(&heldout_side.pairs(), &check_side.pairs(), plan.alpha);
 
     let figures = format!(
         "held-out {}/{} -> {}/{} ({} won, {} lost, exact McNemar p = {}), check set {}/{} -> {}/{}",
@@ -200,7 +203,7 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
         heldout_side.tasks.len(),
         decision.heldout_wins,
         decision.heldout_losses,
-        promotion::show_p(decision.p_value),
+        decision::show_p(decision.p_value),
         check_side.current_passed(),
         check_side.tasks.len(),
         check_side.candidate_passed(),

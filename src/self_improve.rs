@@ -1,5 +1,5 @@
 //! `self-improve`: cycles of an iteration, a consolidation and an eval over one lab, each
-//! cycle's results stored and summarised.
+//! cycle's results stored and summarised. It sits above the workflows it runs.
 
 use std::path::PathBuf;
 

@@ -1,16 +1,14 @@
 //! The lab: one task split, one backend, one verifier and one store, opened once from a
-//! validated configuration. Every workflow (an iteration, a consolidation, an eval, self-improve,
-//! training and the promotion gate) runs over a `Lab`, so the cycles of `self-improve` share one
-//! backend (one preflight), one pool of warm verifier workers and one store connection.
-
-pub mod self_improve;
+//! validated configuration. Every workflow (an iteration, a consolidation, an eval, training and
+//! the promotion gate) runs over a `Lab`, so the cycles of `self-improve` share one backend (one
+//! preflight), one pool of warm verifier workers and one store connection. It sits below the
+//! workflows: it knows how to open the parts, not what is done with them.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::backend::{Backend, BackendConfig};
-use crate::iterate::pipeline::PipelineShape;
 use crate::store::Store;
 use crate::tasks::Task;
 use crate::tasks::split::{Split, SplitConfig};
@@ -71,14 +69,6 @@ impl Lab {
     /// Where the tasks came from (`bundled` or a path), as runs record it.
     pub fn tasks_label(&self) -> String {
         self.split_config.source.label()
-    }
-
-    /// How many generator and verifier threads a pipeline over this lab runs.
-    pub fn shape(&self) -> PipelineShape {
-        PipelineShape {
-            generators: self.backend_config.generators(),
-            verifiers: self.verifier.workers(),
-        }
     }
 
     /// The held-out task ids: never retrieved, remembered or trained on.
