@@ -69,7 +69,8 @@ fn summary(adapter: &Adapter) -> serde_json::Value {
 }
 
 pub fn list(args: ListArgs) -> anyhow::Result<()> {
-    let store = Store::open_existing(&args.db.db)?;
+    // A listing reads: it works on a store in a read-only place and changes no file.
+    let store = Store::open_read_only(&args.db.db)?;
     let adapters = store.adapters()?;
     let history = if args.history {
         store.activations()?

@@ -65,7 +65,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &tasks,
         &args.backend,
         &args.verify,
-        StoreAccess::CreateIfMissing,
+        // An eval reads memory: a mistyped --db must not become an empty store to evaluate.
+        StoreAccess::Existing,
     );
     let simulation = config.backend.is_simulation();
     let plan = EvalPlan {

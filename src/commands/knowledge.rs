@@ -52,7 +52,7 @@ pub enum Action {
 pub fn run(kind: KnowledgeKind, args: Args) -> anyhow::Result<()> {
     match args.action {
         Action::List { db, all, json } => {
-            let store = Store::open_existing(&db.db)?;
+            let store = Store::open_read_only(&db.db)?;
             let items = store.list_knowledge(kind, all)?;
             if json {
                 println!("{}", serde_json::to_string(&items)?);
@@ -76,7 +76,7 @@ pub fn run(kind: KnowledgeKind, args: Args) -> anyhow::Result<()> {
             }
         }
         Action::Show { id, db, json } => {
-            let store = Store::open_existing(&db.db)?;
+            let store = Store::open_read_only(&db.db)?;
             let Some(item) = store.knowledge_item(kind, id)? else {
                 anyhow::bail!("no {} with id {id} in {}", kind.as_str(), db.db.display());
             };

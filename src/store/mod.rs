@@ -58,6 +58,7 @@ impl Store {
             };
             store.configure()?;
             let from_version = store.migrate()?;
+            store.mark_stale_runs()?;
             Ok((
                 store,
                 OpenOutcome {
@@ -94,6 +95,7 @@ impl Store {
         };
         store.configure()?;
         store.migrate()?;
+        store.mark_stale_runs()?;
         Ok(store)
     }
 
@@ -138,6 +140,7 @@ impl Store {
         };
         store.configure()?;
         store.migrate()?;
+        store.mark_stale_runs()?;
         Ok(store)
     }
 

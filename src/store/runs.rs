@@ -65,8 +65,8 @@ impl Store {
     /// Records a run as started and returns its id.
     pub fn start_run(&self, run: &NewRun) -> anyhow::Result<i64> {
         self.conn().execute(
-            "INSERT INTO runs (kind, rslm_version, backend, model, simulation, seed, mode, prompt_version, tasks_source, config_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO runs (kind, rslm_version, backend, model, simulation, seed, mode, prompt_version, tasks_source, config_json, pid, host)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 run.kind.as_str(),
                 env!("CARGO_PKG_VERSION"),
@@ -77,10 +77,44 @@ impl Store {
                 run.mode,
                 run.prompt_version,
                 run.tasks_source,
-                run.config.to_string()
+                run.config.to_string(),
+                std::process::id(),
+                this_host()
             ],
         )?;
         Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Marks `interrupted` every run of this host still `running` whose process is gone (killed
+    /// with -9, crashed): it will never finish, and `--resume` can pick it up. Runs of live
+    /// processes (another command on the same store) and of other hosts are left alone.
+    /// Returns how many were marked.
+    pub fn mark_stale_runs(&self) -> anyhow::Result<usize> {
+        let mut stale = Vec::new();
+        {
+            let mut statement = self
+                .conn()
+                .prepare("SELECT id, pid FROM runs WHERE status = 'running' AND pid IS NOT NULL AND host = ?1")?;
+            let rows = statement.query_map(params![this_host()], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            for row in rows {
+                let (id, pid) = row?;
+                if !process_alive(pid) {
+                    stale.push(id);
+                }
+            }
+        }
+        for id in &stale {
+            self.conn().execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1 AND status = 'running'",
+                params![id],
+            )?;
+        }
+        if !stale.is_empty() {
+            tracing::warn!(runs = ?stale, "marked runs whose process is gone as interrupted");
+        }
+        Ok(stale.len())
     }
 
     /// Marks a run finished with its counts.
@@ -144,5 +178,27 @@ impl Store {
             [run_id],
         )?;
         Ok(())
+    }
+}
+
+/// This machine's name, as runs record it (a pid means nothing on another host).
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_default()
+}
+
+/// Whether a process with this pid exists (signal 0 checks without sending anything).
+fn process_alive(pid: i64) -> bool {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return false;
+    };
+    match rustix::process::test_kill_process(pid) {
+        Ok(()) => true,
+        Err(e) => e != rustix::io::Errno::SRCH,
     }
 }

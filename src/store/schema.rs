@@ -5,7 +5,7 @@
 pub const APPLICATION_ID: i32 = 0x5253_4c4d;
 
 /// Migrations in order; the store's `user_version` is the number applied.
-pub const MIGRATIONS: &[&str] = &[V1_CORE, V2_KNOWLEDGE, V3_ADAPTER_HISTORY];
+pub const MIGRATIONS: &[&str] = &[V1_CORE, V2_KNOWLEDGE, V3_ADAPTER_HISTORY, V4_RUN_OWNER];
 
 /// The latest schema version this binary knows.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -243,6 +243,13 @@ CREATE TABLE adapter_activations (
     reason TEXT NOT NULL,
     activated_at TEXT NOT NULL DEFAULT NOW
 );
+"#;
+
+/// The process and host that run a run, so a run whose process died (kill -9, a crash) is found
+/// on the next open and marked interrupted instead of staying `running` forever.
+const V4_RUN_OWNER: &str = r#"
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN host TEXT;
 "#;
 
 /// A migration's SQL with the timestamp default expanded.

@@ -85,3 +85,62 @@ fn count_runs(db: &std::path::Path) -> i64 {
         })
         .unwrap_or(0)
 }
+
+#[test]
+fn a_run_killed_with_sigkill_is_marked_interrupted_on_the_next_open() {
+    let dir = tempdir();
+    let tasks = dir.path().join("big.jsonl");
+    let db = dir.path().join("m.sqlite");
+    let rslm = assert_cmd::cargo::cargo_bin("rslm");
+    assert!(
+        Command::new(&rslm)
+            .args(["seed-tasks", "--regen", "--count", "2000", "--out"])
+            .arg(&tasks)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let mut child = Command::new(&rslm)
+        .args([
+            "run-iteration",
+            "--fast",
+            "--k",
+            "8",
+            "--heldout-size",
+            "40",
+            "--tasks",
+        ])
+        .arg(&tasks)
+        .arg("--db")
+        .arg(&db)
+        .env_remove("RSLM_BACKEND")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !(db.exists() && count_runs(&db) > 0) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the run never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to mark anything
+    child.wait().unwrap();
+    let status = |db: &std::path::Path| -> String {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row("SELECT status FROM runs", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(status(&db), "running");
+    let init = Command::new(&rslm)
+        .args(["init-db", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(init.status.success());
+    assert_eq!(status(&db), "interrupted");
+}

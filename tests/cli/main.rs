@@ -14,3 +14,4 @@ mod interrupt;
 mod loop_tests;
 mod outputs;
 mod real_model;
+mod stores;

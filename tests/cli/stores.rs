@@ -1,0 +1,51 @@
+//! Stores that are not there or must not change: listings read without writing anything, and
+//! an eval of a mistyped --db is an error instead of an empty store evaluated.
+
+use predicates::str::contains;
+
+use super::common::{rslm, tempdir};
+
+#[test]
+fn listings_change_no_file_of_the_store() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    rslm().args(["init-db", "--db"]).arg(&db).assert().success();
+    let files = || {
+        let mut names: Vec<(String, u64, std::time::SystemTime)> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                let meta = e.metadata().unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    meta.len(),
+                    meta.modified().unwrap(),
+                )
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let before = files();
+    for args in [
+        vec!["list-adapters"],
+        vec!["rules", "list"],
+        vec!["procedures", "list"],
+    ] {
+        rslm().args(&args).arg("--db").arg(&db).assert().success();
+        assert_eq!(files(), before, "{args:?} changed the store's files");
+    }
+}
+
+#[test]
+fn an_eval_of_a_store_that_does_not_exist_is_an_error_and_creates_nothing() {
+    let dir = tempdir();
+    let db = dir.path().join("typo.sqlite");
+    rslm()
+        .args(["eval", "--fast", "--heldout-size", "4", "--db"])
+        .arg(&db)
+        .assert()
+        .code(1)
+        .stderr(contains("does not exist"));
+    assert!(!db.exists());
+}
