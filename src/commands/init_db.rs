@@ -13,7 +13,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let (_store, outcome) = Store::open_or_create(&args.db.db)?;
+    let (store, outcome) = Store::open_or_create(&args.db.db)?;
+    store.check_integrity()?;
     let state = if outcome.created {
         "created"
     } else if outcome.from_version < outcome.to_version {

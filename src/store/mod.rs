@@ -49,7 +49,7 @@ impl Store {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create folder {}", parent.display()))?;
         }
-        let result = (|| {
+        let result = (|| -> anyhow::Result<(Store, OpenOutcome)> {
             let conn = Connection::open(path)
                 .with_context(|| format!("cannot open database {}", path.display()))?;
             let mut store = Store {
@@ -71,7 +71,28 @@ impl Store {
         if result.is_err() && !existed {
             remove_database_files(path);
         }
-        result
+        // Whatever SQLite says (malformed, read-only, locked), it says it about this file.
+        result.with_context(|| path.display().to_string())
+    }
+
+    /// SQLite's quick check of every page: a damaged file is an error naming it, instead of a
+    /// store that answers some queries and fails others later.
+    pub fn check_integrity(&self) -> anyhow::Result<()> {
+        let problems: Vec<String> = {
+            let mut statement = self.conn.prepare("PRAGMA quick_check(5)")?;
+            statement
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<_, _>>()
+                .with_context(|| format!("{} is damaged", self.path.display()))?
+        };
+        if problems.len() == 1 && problems[0] == "ok" {
+            return Ok(());
+        }
+        anyhow::bail!(
+            "{} is damaged ({}); restore it from a copy",
+            self.path.display(),
+            problems.join("; ")
+        )
     }
 
     /// Opens an existing store; a missing file is an error and is not created.
@@ -93,9 +114,12 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         };
-        store.configure()?;
-        store.migrate()?;
-        store.mark_stale_runs()?;
+        (|| {
+            store.configure()?;
+            store.migrate()?;
+            store.mark_stale_runs()
+        })()
+        .with_context(|| path.display().to_string())?;
         Ok(store)
     }
 
@@ -140,7 +164,6 @@ impl Store {
         };
         store.configure()?;
         store.migrate()?;
-        store.mark_stale_runs()?;
         Ok(store)
     }
 

@@ -1,6 +1,7 @@
 //! Stores that are not there or must not change: listings read without writing anything, and
 //! an eval of a mistyped --db is an error instead of an empty store evaluated.
 
+use predicates::prelude::PredicateBooleanExt as _;
 use predicates::str::contains;
 
 use super::common::{rslm, tempdir};
@@ -48,4 +49,25 @@ fn an_eval_of_a_store_that_does_not_exist_is_an_error_and_creates_nothing() {
         .code(1)
         .stderr(contains("does not exist"));
     assert!(!db.exists());
+}
+
+#[test]
+fn a_damaged_store_is_named_by_init_db_and_not_called_up_to_date() {
+    let dir = tempdir();
+    let db = dir.path().join("m.sqlite");
+    rslm().args(["init-db", "--db"]).arg(&db).assert().success();
+    // Garble the middle of the file (past the header: the schema pages).
+    let mut bytes = std::fs::read(&db).unwrap();
+    assert!(bytes.len() > 8192, "a store of {} bytes", bytes.len());
+    for b in &mut bytes[4096..8192] {
+        *b = 0xA5;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    rslm()
+        .args(["init-db", "--db"])
+        .arg(&db)
+        .assert()
+        .code(1)
+        .stderr(contains(db.display().to_string()))
+        .stderr(contains("up to date").not());
 }
