@@ -1,7 +1,7 @@
 //! Inputs that are bombs (issue 16, item 8), through the binary: a gzip that expands to 1 GiB,
-//! a task file with no line breaks, bytes that are not UTF-8. Each is a clear error (exit 1)
-//! naming the file, and the line where there is one; the bombs are refused in small memory and
-//! nothing is written.
+//! a task file with no line breaks, bytes that are not UTF-8, and prompts that differ only in
+//! whitespace on both sides of the split. Each is a clear error (exit 1) naming the file, and
+//! the line where there is one; the bombs are refused in small memory and nothing is written.
 
 use std::fs::File;
 use std::io::{BufWriter, Write as _};
@@ -241,4 +241,52 @@ fn bytes_that_are_not_utf8_name_the_file_and_line() {
     )
     .fails_with(&format!("{}:2: not UTF-8 (byte 0xff", humaneval.display()));
     assert!(!out.exists(), "nothing is written");
+}
+
+#[test]
+fn prompts_that_differ_only_in_whitespace_are_refused_across_the_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let task = |id: &str, prompt: &str| {
+        let mut value: serde_json::Value = serde_json::from_str(TASK).unwrap();
+        value["task_id"] = id.into();
+        value["prompt"] = prompt.into();
+        value.to_string()
+    };
+    // Two tasks and one held out: one is on each side whatever the hash order.
+    let path = dir.path().join("near-duplicates.jsonl");
+    std::fs::write(
+        &path,
+        format!(
+            "{}\n{}\n",
+            task("plus-one-a", "Return x plus one.\n\nExample: f(1) == 2"),
+            task(
+                "plus-one-b",
+                "  Return x\tplus  one.\r\nExample:   f(1) == 2\n"
+            ),
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("m.sqlite");
+    let run = rslm(
+        &[
+            "run-iteration",
+            "--fast",
+            "--backend",
+            "mock",
+            "--heldout-size",
+            "1",
+            "--db",
+            db.to_str().unwrap(),
+            "--tasks",
+        ],
+        &[&path],
+    );
+    run.fails_with("have the same prompt (up to whitespace): held-out tasks would leak");
+    for id in ["plus-one-a", "plus-one-b"] {
+        assert!(
+            run.stderr.contains(&format!("task {id} (")),
+            "{}",
+            run.stderr
+        );
+    }
 }
