@@ -5,7 +5,6 @@
 //! are the prompt's own and a candidate cannot redefine them; the entry point's own name is
 //! bound to the candidate, since some checks call it by name.
 
-use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
@@ -27,27 +26,19 @@ pub struct Record {
     pub test: String,
 }
 
-/// Reads `HumanEval.jsonl.gz` (gzip, detected by its magic bytes) or the plain JSONL.
+/// Reads `HumanEval.jsonl.gz` (gzip, detected by its magic bytes) or the plain JSONL, streaming
+/// under the loader's caps on file and line size.
 pub fn read_records(path: &Path) -> anyhow::Result<Vec<Record>> {
-    let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let text = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut text = String::new();
-        flate2::read::MultiGzDecoder::new(raw.as_slice())
-            .read_to_string(&mut text)
-            .with_context(|| format!("{}: not a valid gzip file", path.display()))?;
-        text
-    } else {
-        String::from_utf8(raw).with_context(|| format!("{}: not UTF-8", path.display()))?
-    };
     let mut records = Vec::new();
-    for (index, line) in text.lines().enumerate() {
+    super::loader::for_each_line(path, |line_no, line| {
         if line.trim().is_empty() {
-            continue;
+            return Ok(());
         }
         let record: Record = serde_json::from_str(line)
-            .with_context(|| format!("{}:{}: not a HumanEval record", path.display(), index + 1))?;
+            .with_context(|| format!("{}:{line_no}: not a HumanEval record", path.display()))?;
         records.push(record);
-    }
+        Ok(())
+    })?;
     if records.is_empty() {
         bail!("{}: no HumanEval records", path.display());
     }

@@ -24,7 +24,7 @@ pub enum SplitError {
     #[error("--heldout-size {requested} is larger than the task set ({available} tasks)")]
     TooLarge { requested: usize, available: usize },
     #[error(
-        "task {heldout} (held out) and task {train} (train pool) have the same prompt: held-out tasks would leak into memory"
+        "task {heldout} (held out) and task {train} (train pool) have the same prompt (up to whitespace): held-out tasks would leak into memory"
     )]
     PromptOverlap { heldout: String, train: String },
     #[error("task_id {0} is on both sides of the split")]
@@ -60,18 +60,19 @@ pub fn split(tasks: &[Task], heldout_size: usize, seed: u64) -> Result<Split, Sp
     Ok(Split { train, heldout })
 }
 
-/// Refuses any task id or prompt that appears on both sides.
+/// Refuses any task id or prompt that appears on both sides; prompts that differ only in
+/// whitespace are the same prompt.
 pub fn check_disjoint(train: &[Task], heldout: &[Task]) -> Result<(), SplitError> {
     let ids: HashSet<&str> = heldout.iter().map(|t| t.task_id.as_str()).collect();
     if let Some(t) = train.iter().find(|t| ids.contains(t.task_id.as_str())) {
         return Err(SplitError::IdOverlap(t.task_id.clone()));
     }
-    let prompts: std::collections::HashMap<&str, &str> = heldout
+    let prompts: std::collections::HashMap<String, &str> = heldout
         .iter()
         .map(|t| (normalize(&t.prompt), t.task_id.as_str()))
         .collect();
     for t in train {
-        if let Some(held) = prompts.get(normalize(&t.prompt)) {
+        if let Some(held) = prompts.get(&normalize(&t.prompt)) {
             return Err(SplitError::PromptOverlap {
                 heldout: (*held).to_string(),
                 train: t.task_id.clone(),
@@ -81,8 +82,11 @@ pub fn check_disjoint(train: &[Task], heldout: &[Task]) -> Result<(), SplitError
     Ok(())
 }
 
-fn normalize(prompt: &str) -> &str {
-    prompt.trim()
+/// A prompt as the disjointness check compares it: whitespace runs (spaces, tabs, line breaks)
+/// count as one space and leading or trailing whitespace not at all, so a held-out prompt
+/// reformatted in the train pool is still the same prompt.
+fn normalize(prompt: &str) -> String {
+    prompt.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -156,6 +160,64 @@ mod tests {
             check_disjoint(&train, &heldout),
             Err(SplitError::PromptOverlap { .. })
         ));
+    }
+
+    #[test]
+    fn prompts_that_differ_only_in_whitespace_are_the_same_prompt() {
+        let train = vec![task(
+            "train-1",
+            "Return x\tplus  one.\r\n\nExample: f(1) == 2",
+        )];
+        let heldout = vec![task(
+            "held-1",
+            "  Return x plus one.\nExample:   f(1) == 2\n",
+        )];
+        let err = check_disjoint(&train, &heldout).unwrap_err();
+        assert_eq!(
+            err,
+            SplitError::PromptOverlap {
+                heldout: "held-1".into(),
+                train: "train-1".into()
+            }
+        );
+        assert!(
+            err.to_string()
+                .contains("task held-1 (held out) and task train-1")
+        );
+        // Words and their order still count: whitespace is collapsed, not removed.
+        for other in [
+            "Return x plus two.\nExample: f(1) == 2",
+            "Return x plusone. Example: f(1) == 2",
+        ] {
+            assert_eq!(check_disjoint(&train, &[task("held-2", other)]), Ok(()));
+        }
+    }
+
+    #[test]
+    fn the_bundled_and_the_largest_generated_set_have_no_near_duplicate_prompts() {
+        // No two prompts equal up to whitespace, so every split of these sets is clean.
+        let sets = [
+            (
+                "bundled",
+                crate::tasks::loader::TaskSource::Bundled.load().unwrap(),
+            ),
+            (
+                "generated",
+                crate::tasks::generate::generate(crate::tasks::generate::max_count()).unwrap(),
+            ),
+        ];
+        for (name, tasks) in &sets {
+            let mut seen = std::collections::HashMap::new();
+            for t in tasks {
+                if let Some(first) = seen.insert(normalize(&t.prompt), &t.task_id) {
+                    panic!(
+                        "{name}: {first} and {} differ only in whitespace",
+                        t.task_id
+                    );
+                }
+            }
+            split(tasks, 40, DEFAULT_SPLIT_SEED).unwrap();
+        }
     }
 }
 
