@@ -529,6 +529,16 @@ def serve(channel):
 
     linecache.cache["solution.py"] = (len(code), None, code.splitlines(True), "solution.py")
     here = HARNESS_FILE
+    # A process the candidate forked shares this channel; only the candidate's own process
+    # answers on it (a child that ends up here, e.g. after a failed exec, just exits).
+    me, send = os.getpid(), channel.send
+
+    def reply(message):
+        if os.getpid() != me:
+            os._exit(0)
+        send(message)
+
+    channel.send = reply
     try:
         exec(compile(code, "solution.py", "exec"), module.__dict__)
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
