@@ -47,21 +47,54 @@ impl BackendConfig {
         }
     }
 
-    /// Checks what clap cannot: an openai backend needs a server and a model.
+    /// Checks what clap cannot: an openai backend needs a server URL that parses, a model, and
+    /// an API key (when there is one) that can go into an HTTP header.
     pub fn validate(&self) -> Result<(), UsageError> {
         if self.kind == BackendKind::Openai {
-            if non_empty(&self.base_url).is_none() {
+            let Some(base_url) = non_empty(&self.base_url) else {
                 return Err(UsageError(
                     "--backend openai needs --base-url or RSLM_BASE_URL".into(),
                 ));
+            };
+            if let Err(error) = openai::check_base_url(&base_url) {
+                return Err(UsageError(format!(
+                    "--base-url (RSLM_BASE_URL): {error:#}; a server URL looks like \
+                     http://127.0.0.1:8080/v1"
+                )));
             }
             if non_empty(&self.model).is_none() {
                 return Err(UsageError(
                     "--backend openai needs --model or RSLM_MODEL".into(),
                 ));
             }
+            if let Some(key) = &self.api_key {
+                check_api_key(key)?;
+            }
         }
         Ok(())
+    }
+}
+
+/// A bearer token is visible ASCII (RFC 6750); anything else (a line break pasted with the key,
+/// a space, a control or non-ASCII character) cannot go into the header. The message names the
+/// variable and the position, never the key.
+fn check_api_key(key: &str) -> Result<(), UsageError> {
+    match key.chars().position(|c| !c.is_ascii_graphic()) {
+        None => Ok(()),
+        Some(at) => {
+            let what = match key.chars().nth(at) {
+                Some('\n' | '\r') => "a line break",
+                Some(' ' | '\t') => "a space or tab",
+                Some(c) if c.is_ascii_control() => "a control character",
+                _ => "a non-ASCII character",
+            };
+            Err(UsageError(format!(
+                "RSLM_API_KEY holds {what} (character {} of {}); an API key is visible ASCII \
+                 only: set the variable to the key alone",
+                at + 1,
+                key.chars().count()
+            )))
+        }
     }
 }
 

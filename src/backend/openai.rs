@@ -264,6 +264,11 @@ fn server_root(api_root: &reqwest::Url) -> String {
     format!("{root}/lora-adapters")
 }
 
+/// Whether `base_url` is a usable server URL (an http or https URL with a host).
+pub(crate) fn check_base_url(base_url: &str) -> anyhow::Result<()> {
+    api_root(base_url).map(|_| ())
+}
+
 /// Parses and normalizes `base_url` into the API root (see the module doc).
 fn api_root(base_url: &str) -> anyhow::Result<reqwest::Url> {
     let trimmed = base_url.trim().trim_end_matches('/');
@@ -271,9 +276,7 @@ fn api_root(base_url: &str) -> anyhow::Result<reqwest::Url> {
         .with_context(|| format!("invalid model server URL {trimmed:?}"))?;
     match url.scheme() {
         "http" | "https" => {}
-        other => bail!(
-            "the model server URL {trimmed:?} has scheme {other:?}; expected http:// or https://"
-        ),
+        _ => bail!("the model server URL {trimmed:?} does not start with http:// or https://"),
     }
     if url.host_str().is_none() {
         bail!("the model server URL {trimmed:?} has no host");
