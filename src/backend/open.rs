@@ -29,7 +29,12 @@ pub struct BackendConfig {
     pub max_tokens: u32,
     /// Requests in flight at once (openai).
     pub concurrency: u32,
+    /// Deadline of one HTTP attempt (openai).
     pub request_timeout: Duration,
+    /// Deadline of one request with all its retries and waits (openai).
+    pub request_deadline: Duration,
+    /// Extra attempts after a connection error, timeout, 429 or 5xx (openai).
+    pub max_retries: u32,
 }
 
 impl BackendConfig {
@@ -73,6 +78,19 @@ impl BackendConfig {
         }
         Ok(())
     }
+
+    /// What the openai backend is opened with.
+    fn openai_config(&self) -> openai::OpenAiConfig {
+        openai::OpenAiConfig {
+            base_url: non_empty(&self.base_url).unwrap_or_default(),
+            model: non_empty(&self.model).unwrap_or_default(),
+            api_key: self.api_key.clone().filter(|k| !k.is_empty()),
+            request_timeout: self.request_timeout,
+            request_deadline: self.request_deadline,
+            max_retries: self.max_retries,
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
 }
 
 /// A bearer token is visible ASCII (RFC 6750); anything else (a line break pasted with the key,
@@ -102,21 +120,18 @@ fn non_empty(value: &Option<String>) -> Option<String> {
     value.clone().filter(|v| !v.trim().is_empty())
 }
 
-/// Opens the configured backend. For `openai` the server is checked first, so an unreachable
-/// server or an unknown model is one clear error before any task starts.
+/// Opens the configured backend. For `openai` the time limits are printed on stderr and the
+/// server is checked first, so an unreachable server or an unknown model is one clear error
+/// before any task starts.
 pub fn open(config: &BackendConfig) -> anyhow::Result<Arc<dyn Backend>> {
     config.validate()?;
     match config.kind {
         BackendKind::Mock => Ok(Arc::new(mock::MockBackend)),
         BackendKind::Openai => {
-            let backend = openai::OpenAiBackend::new(openai::OpenAiConfig {
-                base_url: non_empty(&config.base_url).unwrap_or_default(),
-                model: non_empty(&config.model).unwrap_or_default(),
-                api_key: config.api_key.clone().filter(|k| !k.is_empty()),
-                request_timeout: config.request_timeout,
-                max_retries: 4,
-                connect_timeout: Duration::from_secs(5),
-            })?;
+            let openai_config = config.openai_config();
+            // Said before the first request, so a silent server is not a mystery.
+            eprintln!("model server: {}", openai_config.describe_limits());
+            let backend = openai::OpenAiBackend::new(openai_config)?;
             let info = backend.preflight()?;
             tracing::info!(api = %info.api_root, "model server ready");
             Ok(Arc::new(backend))
