@@ -185,9 +185,17 @@ pub struct BackendArgs {
     /// Requests in flight at once (openai backend).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub concurrency: u32,
-    /// Seconds before a request to the model server times out.
-    #[arg(long, default_value_t = 120.0, value_parser = positive_seconds)]
+    /// Seconds one attempt at a request to the model server may take (openai backend).
+    #[arg(long, env = "RSLM_REQUEST_TIMEOUT", default_value_t = 120.0, value_parser = positive_seconds)]
     pub request_timeout: f64,
+    /// Seconds one request to the model server may take in all, retries and waits included
+    /// (openai backend).
+    #[arg(long, env = "RSLM_REQUEST_DEADLINE", default_value_t = 300.0, value_parser = positive_seconds)]
+    pub request_deadline: f64,
+    /// Extra attempts after a connection error, a timeout, 429 or 5xx (openai backend; at most 20).
+    #[arg(long, env = "RSLM_MAX_RETRIES", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(0..=MAX_RETRIES))]
+    pub max_retries: u32,
 }
 
 impl BackendArgs {
@@ -202,6 +210,8 @@ impl BackendArgs {
             max_tokens: self.max_tokens,
             concurrency: self.concurrency,
             request_timeout: std::time::Duration::from_secs_f64(self.request_timeout),
+            request_deadline: std::time::Duration::from_secs_f64(self.request_deadline),
+            max_retries: self.max_retries,
         }
     }
 }
@@ -244,6 +254,9 @@ impl VerifyArgs {
 
 /// The most verifier workers a command may start (each is two Python processes, ~30 MB).
 pub const MAX_VERIFY_WORKERS: i64 = 64;
+
+/// The most retries of one request to the model server.
+pub const MAX_RETRIES: i64 = 20;
 
 /// The longest completion a command may ask for, in tokens.
 pub const MAX_TOKENS: i64 = 32_768;

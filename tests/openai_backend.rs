@@ -21,6 +21,7 @@ fn config(server: &FakeOpenAi) -> OpenAiConfig {
         request_timeout: Duration::from_secs(5),
         max_retries: 2,
         connect_timeout: Duration::from_secs(2),
+        ..OpenAiConfig::default()
     }
 }
 
@@ -689,6 +690,7 @@ fn live_server_smoke() {
             request_timeout: Duration::from_secs(120),
             max_retries: 1,
             connect_timeout: Duration::from_secs(5),
+            ..OpenAiConfig::default()
         })
         .unwrap(),
     );

@@ -101,7 +101,8 @@ pub struct LoadedAdapter {
 pub struct Candidate {
     /// The code extracted from the response; empty when the response held no code.
     pub code: String,
-    /// The raw model text.
+    /// The raw model text, with the API key scrubbed out; capped by the backend (a reply it cut
+    /// ends with an `[rslm: reply cut ...]` note).
     pub raw: String,
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,

@@ -29,7 +29,12 @@ pub struct BackendConfig {
     pub max_tokens: u32,
     /// Requests in flight at once (openai).
     pub concurrency: u32,
+    /// Deadline of one HTTP attempt (openai).
     pub request_timeout: Duration,
+    /// Deadline of one request with all its retries and waits (openai).
+    pub request_deadline: Duration,
+    /// Extra attempts after a connection error, timeout, 429 or 5xx (openai).
+    pub max_retries: u32,
 }
 
 impl BackendConfig {
@@ -47,21 +52,67 @@ impl BackendConfig {
         }
     }
 
-    /// Checks what clap cannot: an openai backend needs a server and a model.
+    /// Checks what clap cannot: an openai backend needs a server URL that parses, a model, and
+    /// an API key (when there is one) that can go into an HTTP header.
     pub fn validate(&self) -> Result<(), UsageError> {
         if self.kind == BackendKind::Openai {
-            if non_empty(&self.base_url).is_none() {
+            let Some(base_url) = non_empty(&self.base_url) else {
                 return Err(UsageError(
                     "--backend openai needs --base-url or RSLM_BASE_URL".into(),
                 ));
+            };
+            if let Err(error) = openai::check_base_url(&base_url) {
+                return Err(UsageError(format!(
+                    "--base-url (RSLM_BASE_URL): {error:#}; a server URL looks like \
+                     http://127.0.0.1:8080/v1"
+                )));
             }
             if non_empty(&self.model).is_none() {
                 return Err(UsageError(
                     "--backend openai needs --model or RSLM_MODEL".into(),
                 ));
             }
+            if let Some(key) = &self.api_key {
+                check_api_key(key)?;
+            }
         }
         Ok(())
+    }
+
+    /// What the openai backend is opened with.
+    fn openai_config(&self) -> openai::OpenAiConfig {
+        openai::OpenAiConfig {
+            base_url: non_empty(&self.base_url).unwrap_or_default(),
+            model: non_empty(&self.model).unwrap_or_default(),
+            api_key: self.api_key.clone().filter(|k| !k.is_empty()),
+            request_timeout: self.request_timeout,
+            request_deadline: self.request_deadline,
+            max_retries: self.max_retries,
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A bearer token is visible ASCII (RFC 6750); anything else (a line break pasted with the key,
+/// a space, a control or non-ASCII character) cannot go into the header. The message names the
+/// variable and the position, never the key.
+fn check_api_key(key: &str) -> Result<(), UsageError> {
+    match key.chars().position(|c| !c.is_ascii_graphic()) {
+        None => Ok(()),
+        Some(at) => {
+            let what = match key.chars().nth(at) {
+                Some('\n' | '\r') => "a line break",
+                Some(' ' | '\t') => "a space or tab",
+                Some(c) if c.is_ascii_control() => "a control character",
+                _ => "a non-ASCII character",
+            };
+            Err(UsageError(format!(
+                "RSLM_API_KEY holds {what} (character {} of {}); an API key is visible ASCII \
+                 only: set the variable to the key alone",
+                at + 1,
+                key.chars().count()
+            )))
+        }
     }
 }
 
@@ -69,21 +120,18 @@ fn non_empty(value: &Option<String>) -> Option<String> {
     value.clone().filter(|v| !v.trim().is_empty())
 }
 
-/// Opens the configured backend. For `openai` the server is checked first, so an unreachable
-/// server or an unknown model is one clear error before any task starts.
+/// Opens the configured backend. For `openai` the time limits are printed on stderr and the
+/// server is checked first, so an unreachable server or an unknown model is one clear error
+/// before any task starts.
 pub fn open(config: &BackendConfig) -> anyhow::Result<Arc<dyn Backend>> {
     config.validate()?;
     match config.kind {
         BackendKind::Mock => Ok(Arc::new(mock::MockBackend)),
         BackendKind::Openai => {
-            let backend = openai::OpenAiBackend::new(openai::OpenAiConfig {
-                base_url: non_empty(&config.base_url).unwrap_or_default(),
-                model: non_empty(&config.model).unwrap_or_default(),
-                api_key: config.api_key.clone().filter(|k| !k.is_empty()),
-                request_timeout: config.request_timeout,
-                max_retries: 4,
-                connect_timeout: Duration::from_secs(5),
-            })?;
+            let openai_config = config.openai_config();
+            // Said before the first request, so a silent server is not a mystery.
+            eprintln!("model server: {}", openai_config.describe_limits());
+            let backend = openai::OpenAiBackend::new(openai_config)?;
             let info = backend.preflight()?;
             tracing::info!(api = %info.api_root, "model server ready");
             Ok(Arc::new(backend))
