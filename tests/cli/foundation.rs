@@ -2,7 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::common::{rslm, tempdir};
+use crate::support::{rslm, tempdir};
 
 #[test]
 fn init_db_is_idempotent_and_creates_parent_folders() {

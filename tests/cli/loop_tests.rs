@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use predicates::prelude::*;
 use rusqlite::Connection;
 
-use crate::add_tasks::write_add_tasks;
-use crate::common::{rslm, tempdir};
-use crate::fake_openai::{FakeOpenAi, Reply};
+use crate::support::add_tasks::write_add_tasks;
+use crate::support::fake_openai::{FakeOpenAi, Reply};
+use crate::support::{rslm, tempdir};
 
 /// A correct answer for the add tasks, read off the prompt the server receives.
 fn add_answer(user: &str) -> String {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::common::{rslm, tempdir};
+use crate::support::{rslm, tempdir};
 
 /// The longest one command may take: a few small requests, even on a busy 2-core machine.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);

@@ -7,17 +7,8 @@ use predicates::prelude::*;
 use predicates::str::contains;
 
 use super::common::*;
-
-/// `rslm` without the caller's `RSLM_*` variables (except the interpreter).
-pub fn rslm() -> Command {
-    let mut cmd = Command::cargo_bin("rslm").expect("rslm binary builds");
-    for (key, _) in std::env::vars() {
-        if key.starts_with("RSLM_") && key != "RSLM_PYTHON" {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
-}
+use crate::support::hostile_cheats as cheats;
+use crate::support::rslm;
 
 /// A task file holding `add_const_1`.
 fn task_file(dir: &Path) -> String {
@@ -341,7 +332,7 @@ fn generic_cheats_through_the_binary(fast: bool) {
     let mut world = super::hostile::World::new(&task, None, &super::hostile::pythons());
     let mut problems = Vec::new();
     for name in CHEATS_THROUGH_THE_BINARY {
-        let cheat = super::cheats::by_name(&world.ctx, name);
+        let cheat = cheats::by_name(&world.ctx, name);
         let started = std::time::Instant::now();
         let (record, text) =
             verify_json(rslm(), &world.ctx.tasks, &task.task_id, fast, &cheat.code);
@@ -402,7 +393,7 @@ fn hostile_the_api_key_is_out_of_reach() {
         .unwrap()
         .as_nanos();
     let secret = format!("sk-secret-{}-{nanos}", std::process::id());
-    let thief = super::cheats::key_thief(&task.function_name, std::process::id());
+    let thief = cheats::key_thief(&task.function_name, std::process::id());
     let pytest = std::env::var_os("RSLM_PYTHON").is_some_and(|p| !p.is_empty());
     let mut problems = Vec::new();
     for disable in ["", "landlock,netns"] {

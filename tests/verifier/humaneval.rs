@@ -8,8 +8,8 @@ use rslm::tasks::humaneval::{Record, canonical_program, read_records};
 use rslm::tasks::loader::load_file;
 use rslm::verify::{Mode, VerdictKind, Verifier};
 
-use super::cli::rslm;
 use super::common::*;
+use crate::support::rslm;
 
 /// The dataset, or `None` after saying why the test is skipped (no registry reachable).
 fn fetch() -> Option<PathBuf> {

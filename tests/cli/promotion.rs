@@ -3,21 +3,15 @@
 //! adapters (`GET /lora-adapters`): its answer depends on which adapter a request applies, so a
 //! test decides what the base model, the current adapter and the candidate solve.
 
-#[path = "support/add_tasks.rs"]
-mod add_tasks;
-#[path = "cli/common.rs"]
-mod common;
-#[path = "support/fake_openai.rs"]
-mod fake_openai;
-
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use common::{rslm, tempdir};
-use fake_openai::{FakeOpenAi, Reply, SeenRequest};
 use predicates::prelude::*;
 use rslm::store::Store;
 use rslm::store::adapters::NewAdapter;
+
+use crate::support::fake_openai::{self, FakeOpenAi, Reply, SeenRequest};
+use crate::support::{add_tasks, rslm, tempdir};
 
 const TASKS: usize = 60;
 const HELDOUT: usize = 20;

@@ -2,17 +2,15 @@
 //! the PEFT -> GGUF conversion (`convert-lora`, pure Rust: it runs everywhere). Tests that need
 //! the training venv (`scripts/train_env.sh`) skip with a message on stderr when it is absent.
 
-#[path = "cli/common.rs"]
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{rslm, tempdir};
 use predicates::prelude::*;
 use rslm::store::Store;
 use rslm::store::adapters::NewAdapter;
 use rslm::train::base_model::BaseModel;
 use rslm::train::gguf::{Gguf, TensorType, Value};
+
+use crate::support::{rslm, tempdir};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
