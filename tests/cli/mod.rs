@@ -6,3 +6,4 @@ mod loop_tests;
 mod lora;
 mod promotion;
 mod real_model;
+mod snapshots;

@@ -1,10 +1,11 @@
 //! What the tests share: the `rslm` builder, the fake OpenAI server, the tiny add task set, the
-//! generic cheats, and the lock that runs heavy tests one at a time.
+//! generic cheats, the snapshot filters, and the lock that runs heavy tests one at a time.
 
 pub mod add_tasks;
 pub mod command;
 pub mod fake_openai;
 pub mod hostile_cheats;
+pub mod snapshot;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
