@@ -4,7 +4,12 @@
 use predicates::prelude::PredicateBooleanExt as _;
 use predicates::str::contains;
 
-use super::common::{rslm, tempdir};
+use crate::support::tempdir;
+
+/// The binary, driven by `assert_cmd` (these tests chain its assertions).
+fn rslm() -> assert_cmd::Command {
+    assert_cmd::Command::from_std(crate::support::command::Rslm::new().into_command())
+}
 
 #[test]
 fn values_past_their_bounds_are_usage_errors_naming_the_flag() {

@@ -2,31 +2,28 @@
 
 use predicates::prelude::*;
 
-use crate::common::{rslm, tempdir};
+use crate::support::command::rslm;
+use crate::support::tempdir;
 
 #[test]
 fn init_db_is_idempotent_and_creates_parent_folders() {
     let dir = tempdir();
     let db = dir.path().join("a/b/memory.sqlite");
-    rslm()
-        .args(["init-db", "--db"])
-        .arg(&db)
-        .assert()
+    rslm("init-db")
+        .db(&db)
+        .run()
         .success()
         .stdout(predicate::str::starts_with("created:"));
-    rslm()
-        .args(["init-db", "--db"])
-        .arg(&db)
-        .assert()
+    rslm("init-db")
+        .db(&db)
+        .run()
         .success()
         .stdout(predicate::str::starts_with("up to date:"));
-    rslm()
-        .arg("init-db")
+    rslm("init-db --json")
         .env("RSLM_DB", &db)
-        .arg("--json")
-        .assert()
+        .run()
         .success()
-        .stdout(predicate::str::contains("\"state\":\"up to date\""));
+        .stdout_contains("\"state\":\"up to date\"");
 }
 
 #[test]
@@ -34,34 +31,29 @@ fn init_db_refuses_a_file_that_is_not_ours_and_leaves_it_untouched() {
     let dir = tempdir();
     let file = dir.path().join("notes.sqlite");
     std::fs::write(&file, b"my precious notes").unwrap();
-    rslm()
-        .args(["init-db", "--db"])
-        .arg(&file)
-        .assert()
-        .code(1)
-        .stderr(
-            predicate::str::starts_with("error: ")
-                .and(predicate::str::contains("not an rslm database")),
-        );
+    rslm("init-db").db(&file).run().failure(1).stderr(
+        predicate::str::starts_with("error: ")
+            .and(predicate::str::contains("not an rslm database")),
+    );
     assert_eq!(std::fs::read(&file).unwrap(), b"my precious notes");
 }
 
 #[test]
 fn seed_tasks_validates_the_bundled_set() {
-    rslm().arg("seed-tasks").assert().success().stdout(
-        predicate::str::contains("valid: 200 tasks in bundled")
-            .and(predicate::str::contains("200 with assert_tests")),
-    );
+    rslm("seed-tasks")
+        .run()
+        .success()
+        .stdout_contains("valid: 200 tasks in bundled")
+        .stdout_contains("200 with assert_tests");
 }
 
 #[test]
 fn seed_tasks_regenerates_deterministically_and_matches_the_bundled_file() {
     let dir = tempdir();
     let out = dir.path().join("tasks.jsonl");
-    rslm()
-        .args(["seed-tasks", "--regen", "--count", "200", "--out"])
+    rslm("seed-tasks --regen --count 200 --out")
         .arg(&out)
-        .assert()
+        .run()
         .success();
     let bundled = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -79,10 +71,9 @@ fn seed_tasks_regenerates_deterministically_and_matches_the_bundled_file() {
 fn seed_tasks_writes_two_thousand_distinct_tasks_with_no_family_above_ten_percent() {
     let dir = tempdir();
     let out = dir.path().join("big.jsonl");
-    rslm()
-        .args(["seed-tasks", "--regen", "--count", "2000", "--out"])
+    rslm("seed-tasks --regen --count 2000 --out")
         .arg(&out)
-        .assert()
+        .run()
         .success();
     let text = std::fs::read_to_string(&out).unwrap();
     let tasks: Vec<serde_json::Value> = text
@@ -113,31 +104,24 @@ fn seed_tasks_writes_two_thousand_distinct_tasks_with_no_family_above_ten_percen
         );
     }
     // The written file passes the strict loader.
-    rslm()
-        .arg("seed-tasks")
-        .arg("--out")
+    rslm("seed-tasks --out")
         .arg(&out)
-        .assert()
+        .run()
         .success()
-        .stdout(predicate::str::contains("valid: 2000 tasks"));
+        .stdout_contains("valid: 2000 tasks");
 }
 
 #[test]
 fn seed_tasks_count_limits_are_clear() {
-    rslm()
-        .args(["seed-tasks", "--regen", "--count", "119"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("below the minimum of 120"));
-    rslm()
-        .args(["seed-tasks", "--regen", "--count", "1000000"])
-        .assert()
-        .code(2)
+    rslm("seed-tasks --regen --count 119")
+        .run()
+        .failure(2)
+        .stderr_contains("below the minimum of 120");
+    rslm("seed-tasks --regen --count 1000000")
+        .run()
+        .failure(2)
         .stderr(predicate::str::is_match("the maximum is [0-9]+").unwrap());
-    rslm()
-        .args(["seed-tasks", "--count", "200"])
-        .assert()
-        .code(2);
+    rslm("seed-tasks --count 200").run().failure(2);
 }
 
 #[test]
@@ -146,35 +130,29 @@ fn a_malformed_task_file_names_the_file_and_line() {
     let file = dir.path().join("tasks.jsonl");
     let good = r#"{"task_id":"f-1","prompt":"p","function_name":"f","signature":"(x)","reference_tests":"def test_a():\n    pass"}"#;
     std::fs::write(&file, format!("{good}\n{{\"task_id\": 3}}\n")).unwrap();
-    rslm()
-        .args(["seed-tasks", "--out"])
+    rslm("seed-tasks --out")
         .arg(&file)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(format!(
-            "{}:2: invalid type: integer `3`",
-            file.display()
-        )));
+        .run()
+        .failure(1)
+        .stderr_contains(format!("{}:2: invalid type: integer `3`", file.display()));
 }
 
 #[test]
 fn help_shows_environment_fallbacks_and_exit_codes() {
-    rslm()
-        .arg("--help")
-        .assert()
+    rslm("--help")
+        .run()
         .success()
-        .stdout(predicate::str::contains("Exit codes: 0 success, 1 failure"));
-    rslm()
-        .args(["init-db", "--help"])
-        .assert()
+        .stdout_contains("Exit codes: 0 success, 1 failure");
+    rslm("init-db --help")
+        .run()
         .success()
-        .stdout(predicate::str::contains("[env: RSLM_DB="));
+        .stdout_contains("[env: RSLM_DB=");
 }
 
 #[test]
 fn unknown_flags_are_usage_errors() {
-    rslm().args(["init-db", "--nope"]).assert().code(2);
-    rslm().arg("no-such-command").assert().code(2);
+    rslm("init-db --nope").run().failure(2);
+    rslm("no-such-command").run().failure(2);
 }
 
 #[test]
@@ -188,13 +166,12 @@ fn durations_that_are_not_positive_seconds_are_usage_errors_naming_the_flag() {
         ("--request-timeout", "abc"),
         ("--request-timeout", "1e9"),
     ] {
-        rslm()
-            .args(["eval", "--db"])
-            .arg(&db)
+        rslm("eval")
+            .db(&db)
             .arg(format!("{flag}={value}"))
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(flag));
+            .run()
+            .failure(2)
+            .stderr_contains(flag);
     }
     assert!(!db.exists(), "a usage error creates no database");
 }

@@ -3,23 +3,15 @@
 //! store holds no episode, and `train-lora` has nothing to train on.
 
 use std::os::unix::process::CommandExt as _;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use predicates::prelude::*;
 use rusqlite::Connection;
 
-use crate::common::{rslm, tempdir};
-use crate::fake_openai::{FakeOpenAi, Reply};
-use crate::hostile_cheats::{self, Ctx};
-
-fn count(db: &Path, sql: &str) -> i64 {
-    Connection::open(db)
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap()
-}
+use crate::support::command::rslm;
+use crate::support::fake_openai::{FakeOpenAi, Reply};
+use crate::support::hostile_cheats::{self, Ctx};
+use crate::support::{count, serial, tempdir};
 
 /// The function name the prompt asks for.
 fn function_name(user: &str) -> String {
@@ -31,6 +23,8 @@ fn function_name(user: &str) -> String {
 }
 
 fn cheating_model(fast: bool) {
+    // The cheats fork and hang: not at the same time as the verifier's heavy tests.
+    let _serial = serial();
     let dir = tempdir();
     let db = dir.path().join("m.sqlite");
     // What the cheats may aim at: nothing of it is needed for them to try.
@@ -46,7 +40,7 @@ fn cheating_model(fast: bool) {
         mark: format!("hostile-loop-{}", std::process::id()),
         dir: dir.path().to_path_buf(),
         tasks: dir.path().join("tasks.jsonl"),
-        exe: assert_cmd::cargo::cargo_bin("rslm"),
+        exe: env!("CARGO_BIN_EXE_rslm").into(),
         unix_socket: socket,
         abstract_socket: format!("rslm-hostile-loop-{}", std::process::id()),
         victim: victim.id(),
@@ -73,39 +67,19 @@ fn cheating_model(fast: bool) {
             Reply::Choices(choices)
         })
         .start();
-    let mut cmd = rslm();
-    cmd.args([
-        "run-iteration",
-        "--backend",
-        "openai",
-        "--model",
-        "fake-model",
-    ])
-    .args([
-        "--k",
-        "2",
-        "--task-limit",
-        "10",
-        "--verify-timeout",
-        "2",
-        "--json",
-    ])
-    .arg("--base-url")
-    .arg(server.base_url())
-    .arg("--db")
-    .arg(&db);
+    let mut cmd = rslm("run-iteration --k 2 --task-limit 10 --verify-timeout 2 --json")
+        .backend_openai(&server)
+        .db(&db);
     if fast {
-        cmd.arg("--fast");
+        cmd = cmd.arg("--fast");
     }
-    let out = cmd
+    let run = cmd
         .timeout(std::time::Duration::from_secs(300))
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+        .run()
+        .success();
     let _ = victim.kill();
     let _ = victim.wait();
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = run.json();
     let served = served.load(Ordering::SeqCst);
     assert!(
         served >= 20,
@@ -144,14 +118,13 @@ fn cheating_model(fast: bool) {
     );
     assert!(count(&db, "SELECT count(*) FROM failures") > 0);
     // Nothing to train on.
-    rslm()
-        .args(["train-lora", "--dry-run", "--db"])
-        .arg(&db)
+    rslm("train-lora --dry-run")
+        .db(&db)
         .arg("--out")
         .arg(dir.path().join("train"))
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("no training examples"));
+        .run()
+        .failure(1)
+        .stderr_contains("no training examples");
     assert!(!dir.path().join("train").join("train.jsonl").exists());
 }
 

@@ -4,7 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::common::tempdir;
+use crate::support::tempdir;
 
 fn count(db: &std::path::Path, sql: &str) -> i64 {
     rusqlite::Connection::open(db)

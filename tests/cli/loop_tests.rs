@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 use predicates::prelude::*;
 use rusqlite::Connection;
 
-use crate::add_tasks::write_add_tasks;
-use crate::common::{rslm, tempdir};
-use crate::fake_openai::{FakeOpenAi, Reply};
+use crate::support::add_tasks::write_add_tasks;
+use crate::support::command::rslm;
+use crate::support::fake_openai::{FakeOpenAi, Reply};
+use crate::support::{count, tempdir};
 
 /// A correct answer for the add tasks, read off the prompt the server receives.
 fn add_answer(user: &str) -> String {
@@ -25,37 +26,15 @@ fn add_answer(user: &str) -> String {
     )
 }
 
-fn count(db: &Path, sql: &str) -> i64 {
-    Connection::open(db)
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap()
-}
-
 #[test]
 fn run_iteration_with_the_mock_stores_only_verified_episodes() {
     let dir = tempdir();
     let db = dir.path().join("m.sqlite");
-    let out = rslm()
-        .args([
-            "run-iteration",
-            "--fast",
-            "--k",
-            "4",
-            "--task-limit",
-            "30",
-            "--heldout-size",
-            "40",
-            "--json",
-            "--db",
-        ])
-        .arg(&db)
-        .assert()
+    let summary = rslm("run-iteration --fast --k 4 --task-limit 30 --heldout-size 40 --json")
+        .db(&db)
+        .run()
         .success()
-        .get_output()
-        .stdout
-        .clone();
-    let summary: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        .json();
     assert_eq!(summary["simulation"], true);
     assert_eq!(summary["tasks"], 30);
     assert_eq!(summary["candidates"], 120);
@@ -104,20 +83,9 @@ fn repeated_iterations_move_on_to_unsolved_tasks() {
     let dir = tempdir();
     let db = dir.path().join("m.sqlite");
     for _ in 0..2 {
-        rslm()
-            .args([
-                "run-iteration",
-                "--fast",
-                "--k",
-                "2",
-                "--task-limit",
-                "20",
-                "--heldout-size",
-                "40",
-                "--db",
-            ])
-            .arg(&db)
-            .assert()
+        rslm("run-iteration --fast --k 2 --task-limit 20 --heldout-size 40")
+            .db(&db)
+            .run()
             .success();
     }
     let distinct = count(&db, "SELECT count(DISTINCT task_id) FROM run_tasks");
@@ -128,22 +96,9 @@ fn repeated_iterations_move_on_to_unsolved_tasks() {
 fn heldout_mode_writes_nothing_retrievable() {
     let dir = tempdir();
     let db = dir.path().join("m.sqlite");
-    rslm()
-        .args([
-            "run-iteration",
-            "--fast",
-            "--k",
-            "4",
-            "--mode",
-            "heldout",
-            "--heldout-size",
-            "40",
-            "--task-limit",
-            "40",
-            "--db",
-        ])
-        .arg(&db)
-        .assert()
+    rslm("run-iteration --fast --k 4 --mode heldout --heldout-size 40 --task-limit 40")
+        .db(&db)
+        .run()
         .success();
     assert_eq!(count(&db, "SELECT count(*) FROM episodes"), 0);
     assert_eq!(count(&db, "SELECT count(*) FROM failures"), 0);
@@ -154,26 +109,23 @@ fn heldout_mode_writes_nothing_retrievable() {
 fn bad_invocations_are_usage_errors_and_create_nothing() {
     let dir = tempdir();
     let db = dir.path().join("never.sqlite");
-    let cases: &[&[&str]] = &[
-        &["run-iteration", "--mode", "test"],
-        &["run-iteration", "--k", "0"],
-        &["run-iteration", "--task-limit", "0"],
-        &["run-iteration", "--heldout-size", "-1"],
-        &["run-iteration", "--heldout-size", "100000"],
-        &["eval", "--conditions", "baseline,magic"],
-        &["eval", "--k", "4", "--n", "2"],
-        &["run-iteration", "--backend", "openai"],
-    ];
-    for args in cases {
-        rslm()
-            .args(*args)
-            .arg("--db")
-            .arg(&db)
+    for line in [
+        "run-iteration --mode test",
+        "run-iteration --k 0",
+        "run-iteration --task-limit 0",
+        "run-iteration --heldout-size -1",
+        "run-iteration --heldout-size 100000",
+        "eval --conditions baseline,magic",
+        "eval --k 4 --n 2",
+        "run-iteration --backend openai",
+    ] {
+        rslm(line)
+            .db(&db)
             .arg("--fast")
-            .assert()
-            .code(2)
+            .run()
+            .failure(2)
             .stderr(predicate::str::starts_with("error"));
-        assert!(!db.exists(), "{args:?} left a file behind");
+        assert!(!db.exists(), "{line:?} left a file behind");
     }
 }
 
@@ -181,18 +133,16 @@ fn bad_invocations_are_usage_errors_and_create_nothing() {
 fn a_bad_environment_value_names_the_variable_only_where_it_is_used() {
     let dir = tempdir();
     let db = dir.path().join("m.sqlite");
-    rslm()
-        .args(["run-iteration", "--fast", "--db"])
-        .arg(&db)
+    rslm("run-iteration --fast")
+        .db(&db)
         .env("RSLM_MAX_TOKENS", "lots")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("RSLM_MAX_TOKENS"));
-    rslm()
-        .args(["init-db", "--db"])
-        .arg(&db)
+        .run()
+        .failure(2)
+        .stderr_contains("RSLM_MAX_TOKENS");
+    rslm("init-db")
+        .db(&db)
         .env("RSLM_MAX_TOKENS", "lots")
-        .assert()
+        .run()
         .success();
 }
 
@@ -201,59 +151,22 @@ fn eval_reports_every_condition_with_intervals_and_stores_the_run() {
     let dir = tempdir();
     let db = dir.path().join("m.sqlite");
     let out = dir.path().join("results.json");
-    rslm()
-        .args([
-            "run-iteration",
-            "--fast",
-            "--k",
-            "4",
-            "--task-limit",
-            "40",
-            "--heldout-size",
-            "20",
-            "--memory-enabled",
-            "--db",
-        ])
-        .arg(&db)
-        .assert()
+    rslm("run-iteration --fast --k 4 --task-limit 40 --heldout-size 20 --memory-enabled")
+        .db(&db)
+        .run()
         .success();
-    rslm()
-        .args([
-            "consolidate",
-            "--fast",
-            "--min-evidence",
-            "1",
-            "--heldout-size",
-            "20",
-            "--db",
-        ])
-        .arg(&db)
-        .assert()
+    rslm("consolidate --fast --min-evidence 1 --heldout-size 20")
+        .db(&db)
+        .run()
         .success();
-    rslm()
-        .args([
-            "eval",
-            "--fast",
-            "--conditions",
-            "all",
-            "--k",
-            "2",
-            "--n",
-            "3",
-            "--heldout-size",
-            "20",
-            "--task-limit",
-            "10",
-            "--db",
-        ])
-        .arg(&db)
+    rslm("eval --fast --conditions all --k 2 --n 3 --heldout-size 20 --task-limit 10")
+        .db(&db)
         .arg("--output")
         .arg(&out)
-        .assert()
+        .run()
         .success()
-        .stdout(
-            predicate::str::contains("SIMULATION").and(predicate::str::contains("memory_learning")),
-        );
+        .stdout_contains("SIMULATION")
+        .stdout_contains("memory_learning");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let names: Vec<&str> = report["conditions"]
@@ -290,12 +203,11 @@ fn eval_reports_every_condition_with_intervals_and_stores_the_run() {
     );
     // The plot reads the stored runs.
     let png = dir.path().join("r.png");
-    rslm()
-        .args(["plot", "--input"])
+    rslm("plot --input")
         .arg(&db)
         .arg("--output")
         .arg(&png)
-        .assert()
+        .run()
         .success();
     assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
 }
@@ -305,59 +217,32 @@ fn consolidation_keeps_provenance_and_does_not_duplicate() {
     let dir = tempdir();
     let db = dir.path().join("m.sqlite");
     let tasks = write_add_tasks(dir.path(), 12);
-    rslm()
-        .args([
-            "run-iteration",
-            "--fast",
-            "--k",
-            "2",
-            "--heldout-size",
-            "4",
-            "--tasks",
-        ])
-        .arg(&tasks)
-        .arg("--db")
-        .arg(&db)
-        .assert()
+    rslm("run-iteration --fast --k 2 --heldout-size 4")
+        .tasks(&tasks)
+        .db(&db)
+        .run()
         .success();
     let consolidate = || {
-        rslm()
-            .args([
-                "consolidate",
-                "--fast",
-                "--min-evidence",
-                "2",
-                "--heldout-size",
-                "4",
-                "--json",
-                "--tasks",
-            ])
-            .arg(&tasks)
-            .arg("--db")
-            .arg(&db)
-            .assert()
+        rslm("consolidate --fast --min-evidence 2 --heldout-size 4 --json")
+            .tasks(&tasks)
+            .db(&db)
+            .run()
             .success()
-            .get_output()
-            .stdout
-            .clone()
+            .json()
     };
-    let first: serde_json::Value = serde_json::from_slice(&consolidate()).unwrap();
+    let first = consolidate();
     assert!(
         first["procedures_created"].as_i64().unwrap() >= 1,
         "{first}"
     );
-    let second: serde_json::Value = serde_json::from_slice(&consolidate()).unwrap();
+    let second = consolidate();
     assert_eq!(second["procedures_created"], 0, "{second}");
     assert_eq!(second["rules_created"], 0, "{second}");
-    let listed = rslm()
-        .args(["procedures", "list", "--json", "--db"])
-        .arg(&db)
-        .assert()
+    let items = rslm("procedures list --json")
+        .db(&db)
+        .run()
         .success()
-        .get_output()
-        .stdout
-        .clone();
-    let items: serde_json::Value = serde_json::from_slice(&listed).unwrap();
+        .json();
     let item = &items[0];
     assert!(item["evidence_count"].as_i64().unwrap() >= 2);
     assert!(
@@ -369,38 +254,18 @@ fn consolidation_keeps_provenance_and_does_not_duplicate() {
         "generalised over the constant: {item}"
     );
     let id = item["id"].to_string();
-    rslm()
-        .args(["procedures", "retire", &id, "--db"])
-        .arg(&db)
-        .assert()
-        .success();
-    rslm()
-        .args(["procedures", "retire", &id, "--db"])
-        .arg(&db)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("already retired"));
-    rslm()
-        .args(["procedures", "show", &id, "--db"])
-        .arg(&db)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("retired"));
-    rslm()
-        .args(["procedures", "restore", &id, "--db"])
-        .arg(&db)
-        .assert()
-        .success();
-    rslm()
-        .args(["rules", "show", "9999", "--db"])
-        .arg(&db)
-        .assert()
-        .code(1);
-    rslm()
-        .args(["rules", "list", "--db"])
-        .arg(dir.path().join("none.sqlite"))
-        .assert()
-        .code(1);
+    let procedures = |action: &str| rslm("procedures").arg(action).arg(&id).db(&db).run();
+    procedures("retire").success();
+    procedures("retire")
+        .failure(1)
+        .stderr_contains("already retired");
+    procedures("show").success().stdout_contains("retired");
+    procedures("restore").success();
+    rslm("rules show 9999").db(&db).run().failure(1);
+    rslm("rules list")
+        .db(dir.path().join("none.sqlite"))
+        .run()
+        .failure(1);
     assert!(!dir.path().join("none.sqlite").exists());
 }
 
@@ -417,32 +282,14 @@ fn the_openai_backend_runs_the_loop_against_a_server() {
         Reply::status(500),
         Reply::text("No code here, sorry."),
     ]);
-    let out = rslm()
-        .args([
-            "run-iteration",
-            "--fast",
-            "--backend",
-            "openai",
-            "--model",
-            "fake-model",
-            "--k",
-            "2",
-            "--heldout-size",
-            "2",
-            "--json",
-            "--tasks",
-        ])
-        .arg(&tasks)
-        .arg("--base-url")
-        .arg(server.base_url())
-        .arg("--db")
-        .arg(&db)
+    let run = rslm("run-iteration --fast --k 2 --heldout-size 2 --json")
+        .backend_openai(&server)
+        .tasks(&tasks)
+        .db(&db)
         .env("RSLM_API_KEY", "sk-secret-123")
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run()
+        .success();
+    let summary = run.json();
     assert_eq!(summary["simulation"], false);
     assert_eq!(summary["tasks"], 6);
     // Two candidates came back as prose: failed candidates, not a crash.
@@ -467,7 +314,7 @@ fn the_openai_backend_runs_the_loop_against_a_server() {
         !haystack.contains("sk-secret-123"),
         "the API key reached the database"
     );
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("sk-secret-123"));
+    assert!(!String::from_utf8_lossy(&run.output().stderr).contains("sk-secret-123"));
     assert!(
         server
             .requests()
@@ -489,28 +336,11 @@ fn requests_overlap_up_to_the_concurrency() {
             )
         })
         .start();
-    rslm()
-        .args([
-            "run-iteration",
-            "--fast",
-            "--backend",
-            "openai",
-            "--model",
-            "fake-model",
-            "--k",
-            "1",
-            "--heldout-size",
-            "2",
-            "--concurrency",
-            "4",
-            "--tasks",
-        ])
-        .arg(&tasks)
-        .arg("--base-url")
-        .arg(server.base_url())
-        .arg("--db")
-        .arg(&db)
-        .assert()
+    rslm("run-iteration --fast --k 1 --heldout-size 2 --concurrency 4")
+        .backend_openai(&server)
+        .tasks(&tasks)
+        .db(&db)
+        .run()
         .success();
     assert_eq!(server.max_in_flight(), 4);
     assert_eq!(server.chat_requests(), 16);
@@ -525,25 +355,13 @@ fn a_dead_server_is_one_clear_error_before_any_task() {
         .local_addr()
         .unwrap()
         .port();
-    rslm()
-        .args([
-            "run-iteration",
-            "--fast",
-            "--backend",
-            "openai",
-            "--model",
-            "m",
-            "--base-url",
-        ])
+    rslm("run-iteration --fast --backend openai --model m --base-url")
         .arg(format!("http://127.0.0.1:{port}/v1"))
-        .arg("--db")
-        .arg(&db)
-        .assert()
-        .code(1)
-        .stderr(
-            predicate::str::contains("cannot reach")
-                .and(predicate::str::contains(port.to_string())),
-        );
+        .db(&db)
+        .run()
+        .failure(1)
+        .stderr_contains("cannot reach")
+        .stderr_contains(port.to_string());
     assert!(!db.exists());
 }
 
@@ -560,31 +378,14 @@ fn a_kill_mid_run_leaves_whole_tasks_and_resume_finishes_them() {
             )
         })
         .start();
-    let args = |cmd: &mut std::process::Command| {
-        cmd.args([
-            "run-iteration",
-            "--fast",
-            "--backend",
-            "openai",
-            "--model",
-            "fake-model",
-            "--k",
-            "3",
-            "--heldout-size",
-            "4",
-            "--concurrency",
-            "2",
-            "--tasks",
-        ])
-        .arg(&tasks)
-        .arg("--base-url")
-        .arg(server.base_url())
-        .arg("--db")
-        .arg(&db);
+    let iteration = || {
+        rslm("run-iteration --fast --k 3 --heldout-size 4 --concurrency 2")
+            .backend_openai(&server)
+            .tasks(&tasks)
+            .db(&db)
     };
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rslm"));
-    args(&mut cmd);
-    let mut child = cmd
+    let mut child = iteration()
+        .into_command()
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -608,9 +409,7 @@ fn a_kill_mid_run_leaves_whole_tasks_and_resume_finishes_them() {
          WHERE task_id NOT IN (SELECT task_id FROM run_tasks)",
     );
     assert_eq!(partial, 0, "candidates of unfinished tasks were stored");
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rslm"));
-    args(&mut cmd);
-    assert!(cmd.arg("--resume").output().unwrap().status.success());
+    iteration().arg("--resume").run().success();
     assert_eq!(count(&db, "SELECT count(*) FROM run_tasks"), 36);
     assert_eq!(
         count(&db, "SELECT count(*) FROM runs"),
@@ -650,26 +449,12 @@ fn run_iteration_verifies_with_real_pytest_by_default() {
     let server = FakeOpenAi::builder()
         .responder(|req| Reply::text(add_answer(&req.user_message())))
         .start();
-    rslm()
+    rslm("run-iteration --k 1 --heldout-size 1")
+        .backend_openai(&server)
+        .tasks(&tasks)
+        .db(&db)
         .env("RSLM_PYTHON", python)
-        .args([
-            "run-iteration",
-            "--backend",
-            "openai",
-            "--model",
-            "fake-model",
-            "--k",
-            "1",
-            "--heldout-size",
-            "1",
-            "--tasks",
-        ])
-        .arg(&tasks)
-        .arg("--base-url")
-        .arg(server.base_url())
-        .arg("--db")
-        .arg(&db)
-        .assert()
+        .run()
         .success();
     assert_eq!(count(&db, "SELECT count(*) FROM episodes"), 5);
     let config: String = Connection::open(&db)
@@ -683,32 +468,15 @@ fn run_iteration_verifies_with_real_pytest_by_default() {
 fn self_improve_runs_cycles_and_writes_each_cycles_results() {
     let dir = tempdir();
     let db = dir.path().join("m.sqlite");
-    let out = rslm()
-        .args([
-            "self-improve",
-            "--fast",
-            "--cycles",
-            "2",
-            "--k",
-            "2",
-            "--task-limit",
-            "20",
-            "--heldout-size",
-            "20",
-            "--eval-task-limit",
-            "10",
-            "--json",
-            "--db",
-        ])
-        .arg(&db)
-        .arg("--output-dir")
-        .arg(dir.path())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let summary: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let summary = rslm(
+        "self-improve --fast --cycles 2 --k 2 --task-limit 20 --heldout-size 20 --eval-task-limit 10 --json",
+    )
+    .db(&db)
+    .arg("--output-dir")
+    .arg(dir.path())
+    .run()
+    .success()
+    .json();
     assert_eq!(summary["cycles"].as_array().unwrap().len(), 2);
     for cycle in 1..=2 {
         let file = dir.path().join(format!("results_cycle{cycle:03}.json"));
@@ -729,16 +497,11 @@ fn add_memory_through_a_fake_server(dir: &Path, db: &Path) -> PathBuf {
     let server = FakeOpenAi::builder()
         .responder(|req| Reply::text(add_answer(&req.user_message())))
         .start();
-    rslm()
-        .args(["run-iteration", "--fast", "--backend", "openai"])
-        .args(["--model", "fake-model", "--k", "1", "--heldout-size", "2"])
-        .arg("--tasks")
-        .arg(&tasks)
-        .arg("--base-url")
-        .arg(server.base_url())
-        .arg("--db")
-        .arg(db)
-        .assert()
+    rslm("run-iteration --fast --k 1 --heldout-size 2")
+        .backend_openai(&server)
+        .tasks(&tasks)
+        .db(db)
+        .run()
         .success();
     assert_eq!(count(db, "SELECT count(*) FROM episodes"), 6);
     tasks
@@ -750,34 +513,14 @@ fn eval_against(
     db: &Path,
     conditions: &str,
 ) -> serde_json::Value {
-    let out = rslm()
-        .args([
-            "eval",
-            "--fast",
-            "--backend",
-            "openai",
-            "--model",
-            "fake-model",
-        ])
-        .args([
-            "--conditions",
-            conditions,
-            "--k",
-            "1",
-            "--heldout-size",
-            "2",
-        ])
-        .args(["--skip-precision", "--json", "--tasks"])
-        .arg(tasks)
-        .arg("--base-url")
-        .arg(server.base_url())
-        .arg("--db")
-        .arg(db)
-        .assert()
+    rslm("eval --fast --k 1 --heldout-size 2 --skip-precision --json --conditions")
+        .arg(conditions)
+        .backend_openai(server)
+        .tasks(tasks)
+        .db(db)
+        .run()
         .success()
-        .get_output()
-        .clone();
-    serde_json::from_slice(&out.stdout).unwrap()
+        .json()
 }
 
 #[test]
@@ -921,28 +664,14 @@ fn without_an_adapter_memory_learning_and_learning_reuse_memory_and_baseline() {
     );
 
     // The table says so too.
-    let table = rslm()
-        .args([
-            "eval",
-            "--fast",
-            "--backend",
-            "openai",
-            "--model",
-            "fake-model",
-        ])
-        .args(["--conditions", "memory,memory_learning", "--k", "1"])
-        .args(["--heldout-size", "2", "--skip-precision", "--tasks"])
-        .arg(&tasks)
-        .arg("--base-url")
-        .arg(server.base_url())
-        .arg("--db")
-        .arg(&db)
-        .assert()
+    let table = rslm("eval --fast --conditions memory,memory_learning --k 1")
+        .args(["--heldout-size", "2", "--skip-precision"])
+        .backend_openai(&server)
+        .tasks(&tasks)
+        .db(&db)
+        .run()
         .success()
-        .get_output()
-        .stdout
-        .clone();
-    let table = String::from_utf8(table).unwrap();
+        .stdout_text();
     assert!(
         table.contains("memory_learning: same requests as memory"),
         "{table}"

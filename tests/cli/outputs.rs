@@ -6,7 +6,12 @@ use std::path::Path;
 
 use predicates::str::contains;
 
-use super::common::{rslm, tempdir};
+use crate::support::tempdir;
+
+/// The binary, driven by `assert_cmd` (these tests chain its assertions).
+fn rslm() -> assert_cmd::Command {
+    assert_cmd::Command::from_std(crate::support::command::Rslm::new().into_command())
+}
 
 /// A store made by `init-db`, with what `PRAGMA integrity_check` says and its table count.
 fn store(dir: &Path) -> std::path::PathBuf {

@@ -10,9 +10,8 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::Connection;
-
-use crate::common::{rslm, tempdir};
+use crate::support::command::rslm;
+use crate::support::{count, tempdir};
 
 /// The longest one command may take: a few small requests, even on a busy 2-core machine.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
@@ -40,10 +39,9 @@ fn real_server() -> Option<(String, String)> {
 /// Four generated tasks of the given families (the first of each in generator order).
 fn write_tasks(dir: &Path) -> std::path::PathBuf {
     let all = dir.join("generated.jsonl");
-    rslm()
-        .args(["seed-tasks", "--regen", "--count", "120", "--out"])
+    rslm("seed-tasks --regen --count 120 --out")
         .arg(&all)
-        .assert()
+        .run()
         .success();
     let text = std::fs::read_to_string(&all).unwrap();
     let mut picked: Vec<&str> = Vec::new();
@@ -65,13 +63,6 @@ fn write_tasks(dir: &Path) -> std::path::PathBuf {
     path
 }
 
-fn count(db: &Path, sql: &str) -> i64 {
-    Connection::open(db)
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap()
-}
-
 #[test]
 fn the_loop_runs_against_the_real_model() {
     let Some((base_url, model)) = real_server() else {
@@ -80,29 +71,22 @@ fn the_loop_runs_against_the_real_model() {
     let dir = tempdir();
     let db = dir.path().join("real.sqlite");
     let tasks = write_tasks(dir.path());
-    let model_args = |cmd: &mut assert_cmd::Command| {
-        cmd.args([
-            "--backend",
-            "openai",
-            "--base-url",
-            &base_url,
-            "--model",
-            &model,
-        ])
-        .args(["--fast", "--max-tokens", "96", "--request-timeout", "240"])
-        .args(["--heldout-size", "1", "--tasks"])
-        .arg(&tasks)
-        .arg("--db")
-        .arg(&db)
-        .timeout(COMMAND_TIMEOUT);
+    let against_the_model = |line: &str| {
+        rslm(line)
+            .args(["--backend", "openai", "--model", &model])
+            .args(["--base-url", &base_url])
+            .args(["--fast", "--max-tokens", "96", "--request-timeout", "240"])
+            .args(["--heldout-size", "1"])
+            .tasks(&tasks)
+            .db(&db)
+            .timeout(COMMAND_TIMEOUT)
+            .run()
+            .success()
+            .json()
     };
 
     // Three train tasks, one candidate each.
-    let mut cmd = rslm();
-    cmd.args(["run-iteration", "--k", "1", "--memory-enabled", "--json"]);
-    model_args(&mut cmd);
-    let out = cmd.assert().success().get_output().clone();
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = against_the_model("run-iteration --k 1 --memory-enabled --json");
     assert_eq!(summary["simulation"], false, "{summary}");
     assert_eq!(summary["backend"], "openai");
     assert_eq!(summary["model"], model.as_str());
@@ -151,19 +135,9 @@ fn the_loop_runs_against_the_real_model() {
 
     // The held-out task under two conditions, paired; memory_learning (no adapter) sends the
     // memory requests, so it reports memory's outcomes without generating them again.
-    let mut cmd = rslm();
-    cmd.args([
-        "eval",
-        "--conditions",
-        "baseline,memory,memory_learning",
-        "--k",
-        "1",
-        "--skip-precision",
-        "--json",
-    ]);
-    model_args(&mut cmd);
-    let out = cmd.assert().success().get_output().clone();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = against_the_model(
+        "eval --conditions baseline,memory,memory_learning --k 1 --skip-precision --json",
+    );
     assert_eq!(report["simulation"], false);
     let conditions = report["conditions"].as_array().unwrap();
     assert_eq!(conditions.len(), 3, "{report}");

@@ -3,8 +3,8 @@
 //! Std only (a `TcpListener`, a thread per connection, `Connection: close`), so it works both
 //! in-process and for the `rslm` binary run by `assert_cmd` (point `--base-url` at it).
 //!
-//! Include it from a test crate with
-//! `#[path = "support/fake_openai.rs"] mod fake_openai;` and `use fake_openai::{FakeOpenAi, Reply};`.
+//! A module of the test binary (`crate::support::fake_openai`); `benches/loop.rs` includes the
+//! same file with `#[path]`.
 //!
 //! ```ignore
 //! let server = FakeOpenAi::start();                    // serves model "fake-model"

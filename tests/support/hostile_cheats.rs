@@ -3,8 +3,7 @@
 //! pass every task (or leave a visible trace outside their sandbox) if their attack worked.
 //!
 //! Shared by the verifier tests (`tests/verifier/hostile.rs`, `tests/verifier/cli.rs`) and the
-//! end-to-end loop test (`tests/cli/hostile_loop.rs`). Include with
-//! `#[path = "../support/hostile_cheats.rs"] mod hostile_cheats;`.
+//! end-to-end loop test (`tests/cli/hostile_loop.rs`).
 //!
 //! Every cheat is a template: [`Ctx::render`] fills in the function name and the resources the
 //! test owns (a marker, sockets, a victim process, a tasks file). Cheats that harvest expected
@@ -13,8 +12,6 @@
 //! answers from it. [`NAIVE_HARNESS_PY`] is the positive control: an in-process harness without
 //! any protection, against which each cheat's attack must visibly work, so that a non-pass
 //! verdict from the real verifier means the attack was stopped, not that the cheat is broken.
-
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 

@@ -2,22 +2,12 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use predicates::str::contains;
 
 use super::common::*;
-
-/// `rslm` without the caller's `RSLM_*` variables (except the interpreter).
-pub fn rslm() -> Command {
-    let mut cmd = Command::cargo_bin("rslm").expect("rslm binary builds");
-    for (key, _) in std::env::vars() {
-        if key.starts_with("RSLM_") && key != "RSLM_PYTHON" {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
-}
+use crate::support::command::{Rslm, rslm};
+use crate::support::hostile_cheats as cheats;
 
 /// A task file holding `add_const_1`.
 fn task_file(dir: &Path) -> String {
@@ -36,31 +26,30 @@ fn verifies_one_candidate_from_a_file_and_reports_the_isolation() {
     let tasks = task_file(dir.path());
     let code = dir.path().join("good.py");
     std::fs::write(&code, ADD_ONE).unwrap();
-    rslm()
-        .args(["verify", "--fast", "--tasks", &tasks, "--task-id"])
+    rslm("verify --fast --task-id")
         .arg(add_one_task().task_id)
+        .tasks(&tasks)
         .arg("--code-file")
         .arg(&code)
-        .assert()
+        .run()
         .success()
-        .stdout(contains("pass: 11/11 tests passed"))
-        .stderr(contains(
+        .stdout_contains("pass: 11/11 tests passed")
+        .stderr_contains(
             "isolation: verdict outside the candidate's process, process group, rlimits",
-        ));
+        );
 }
 
 #[test]
 fn reads_stdin_and_prints_the_full_record_as_json() {
     let dir = tempfile::tempdir().unwrap();
     let tasks = task_file(dir.path());
-    let output = rslm()
-        .args(["verify", "--fast", "--json", "--tasks", &tasks, "--task-id"])
+    let record = rslm("verify --fast --json --task-id")
         .arg(add_one_task().task_id)
-        .write_stdin("def add_const_1(n):\n    return n\n")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let record: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        .tasks(&tasks)
+        .stdin("def add_const_1(n):\n    return n\n")
+        .run()
+        .success()
+        .json();
     assert_eq!(record["verdict"], "fail");
     assert_eq!(record["tests_passed"], 0);
     assert_eq!(record["mode"], "fast");
@@ -82,14 +71,14 @@ fn reads_stdin_and_prints_the_full_record_as_json() {
 fn fast_mode_from_the_environment_and_the_bundled_tasks() {
     let tasks = rslm::tasks::loader::TaskSource::Bundled.load().unwrap();
     let task = &tasks[0];
-    rslm()
+    rslm("verify --task-id")
+        .arg(&task.task_id)
         .env("RSLM_FAST_VERIFY", "1")
-        .args(["verify", "--task-id", &task.task_id])
-        .write_stdin(format!(
+        .stdin(format!(
             "def {}(*args):\n    return None\n",
             task.function_name
         ))
-        .assert()
+        .run()
         .success()
         .stdout(contains("fail:").or(contains("error:")))
         .stderr(contains("fast mode"));
@@ -122,22 +111,14 @@ fn adversarial_candidates_through_the_binary() {
     ];
     for (code, want) in cases {
         let started = std::time::Instant::now();
-        rslm()
-            .args([
-                "verify",
-                "--fast",
-                "--timeout",
-                "1",
-                "--tasks",
-                &tasks,
-                "--task-id",
-                &id,
-            ])
-            .write_stdin(code)
+        rslm("verify --fast --timeout 1 --task-id")
+            .arg(&id)
+            .tasks(&tasks)
+            .stdin(code)
             .timeout(std::time::Duration::from_secs(30))
-            .assert()
+            .run()
             .success()
-            .stdout(contains(want));
+            .stdout_contains(want);
         assert!(
             started.elapsed().as_secs() < 10,
             "{want} took {:?}",
@@ -162,18 +143,13 @@ fn pytest_mode_without_pytest_says_how_to_install_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let tasks = task_file(dir.path());
-    rslm()
+    rslm("verify --task-id")
+        .arg(add_one_task().task_id)
+        .tasks(&tasks)
         .env("RSLM_PYTHON", "python3")
-        .args([
-            "verify",
-            "--tasks",
-            &tasks,
-            "--task-id",
-            &add_one_task().task_id,
-        ])
-        .write_stdin(ADD_ONE)
-        .assert()
-        .code(1)
+        .stdin(ADD_ONE)
+        .run()
+        .failure(1)
         .stderr(contains("scripts/python_env.sh").and(contains("RSLM_PYTHON")));
 }
 
@@ -181,39 +157,28 @@ fn pytest_mode_without_pytest_says_how_to_install_it() {
 fn usage_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let tasks = task_file(dir.path());
-    rslm()
-        .args(["verify", "--fast", "--tasks", &tasks, "--task-id", "nope"])
-        .write_stdin(ADD_ONE)
-        .assert()
-        .code(2)
-        .stderr(contains("no task \"nope\""));
-    rslm()
-        .args(["verify", "--fast", "--samples", "x.jsonl", "--k", "0"])
-        .assert()
-        .code(2)
-        .stderr(contains("--k"));
-    rslm()
-        .args([
-            "verify",
-            "--fast",
-            "--timeout",
-            "-1",
-            "--tasks",
-            &tasks,
-            "--task-id",
-            "x",
-        ])
-        .assert()
-        .code(2);
+    rslm("verify --fast --task-id nope")
+        .tasks(&tasks)
+        .stdin(ADD_ONE)
+        .run()
+        .failure(2)
+        .stderr_contains("no task \"nope\"");
+    rslm("verify --fast --samples x.jsonl --k 0")
+        .run()
+        .failure(2)
+        .stderr_contains("--k");
+    rslm("verify --fast --timeout -1 --task-id x")
+        .tasks(&tasks)
+        .run()
+        .failure(2);
 }
 
 #[test]
 fn help_shows_the_fast_mode_environment_variable() {
-    rslm()
-        .args(["verify", "--help"])
-        .assert()
+    rslm("verify --help")
+        .run()
         .success()
-        .stdout(contains("RSLM_FAST_VERIFY"));
+        .stdout_contains("RSLM_FAST_VERIFY");
 }
 
 #[test]
@@ -238,28 +203,14 @@ fn batch_mode_writes_results_and_pass_at_k() {
     }
     std::fs::write(&samples, lines).unwrap();
     let out = dir.path().join("results.jsonl");
-    let output = rslm()
-        .args([
-            "verify",
-            "--fast",
-            "--json",
-            "--tasks",
-            &tasks,
-            "--k",
-            "1,2,10",
-            "--samples",
-        ])
+    let run = rslm("verify --fast --json --k 1,2,10 --samples")
         .arg(&samples)
+        .tasks(&tasks)
         .arg("--out")
         .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        .run()
+        .success();
+    let summary = run.json();
     assert_eq!(summary["samples"], 4);
     assert_eq!(summary["verdicts"]["pass"], 2);
     assert_eq!(summary["verdicts"]["crash"], 1);
@@ -267,7 +218,7 @@ fn batch_mode_writes_results_and_pass_at_k() {
     // 1 - C(2,2)/C(4,2) = 1 - 1/6
     assert!((summary["pass_at_k"]["pass@2"].as_f64().unwrap() - 5.0 / 6.0).abs() < 1e-12);
     assert!(summary["pass_at_k"].get("pass@10").is_none());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("verified 4/4 samples"));
+    assert!(String::from_utf8_lossy(&run.output().stderr).contains("verified 4/4 samples"));
     let results: Vec<serde_json::Value> = std::fs::read_to_string(&out)
         .unwrap()
         .lines()
@@ -282,12 +233,12 @@ fn batch_mode_writes_results_and_pass_at_k() {
     assert_eq!(results[0]["passed"], true);
 
     std::fs::write(&samples, "{\"task_id\": \"missing\", \"solution\": \"\"}\n").unwrap();
-    rslm()
-        .args(["verify", "--fast", "--tasks", &tasks, "--samples"])
+    rslm("verify --fast --samples")
         .arg(&samples)
-        .assert()
-        .code(1)
-        .stderr(contains("samples.jsonl:1: unknown task_id"));
+        .tasks(&tasks)
+        .run()
+        .failure(1)
+        .stderr_contains("samples.jsonl:1: unknown task_id");
 }
 
 // --- issue 12: generic cheats and the API key, through the binary ---------------------------
@@ -308,23 +259,23 @@ const CHEATS_THROUGH_THE_BINARY: &[&str] = &[
 
 /// `rslm verify --json` of one candidate: the record and everything the command printed.
 fn verify_json(
-    mut cmd: Command,
+    cmd: Rslm,
     tasks: &Path,
     task_id: &str,
     fast: bool,
     code: &str,
 ) -> (serde_json::Value, String) {
-    cmd.args(["verify", "--json", "--tasks"])
-        .arg(tasks)
-        .args(["--task-id", task_id]);
+    let mut cmd = cmd
+        .args(["verify", "--json", "--task-id", task_id])
+        .tasks(tasks);
     if fast {
-        cmd.args(["--fast", "--timeout", "1"]);
+        cmd = cmd.args(["--fast", "--timeout", "1"]);
     }
-    let output = cmd
-        .write_stdin(code)
+    let run = cmd
+        .stdin(code)
         .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
+        .run();
+    let output = run.output();
     let text = format!(
         "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
         output.status.code(),
@@ -341,10 +292,15 @@ fn generic_cheats_through_the_binary(fast: bool) {
     let mut world = super::hostile::World::new(&task, None, &super::hostile::pythons());
     let mut problems = Vec::new();
     for name in CHEATS_THROUGH_THE_BINARY {
-        let cheat = super::cheats::by_name(&world.ctx, name);
+        let cheat = cheats::by_name(&world.ctx, name);
         let started = std::time::Instant::now();
-        let (record, text) =
-            verify_json(rslm(), &world.ctx.tasks, &task.task_id, fast, &cheat.code);
+        let (record, text) = verify_json(
+            Rslm::new(),
+            &world.ctx.tasks,
+            &task.task_id,
+            fast,
+            &cheat.code,
+        );
         let verdict = record["verdict"]
             .as_str()
             .unwrap_or("<no record>")
@@ -402,7 +358,7 @@ fn hostile_the_api_key_is_out_of_reach() {
         .unwrap()
         .as_nanos();
     let secret = format!("sk-secret-{}-{nanos}", std::process::id());
-    let thief = super::cheats::key_thief(&task.function_name, std::process::id());
+    let thief = cheats::key_thief(&task.function_name, std::process::id());
     let pytest = std::env::var_os("RSLM_PYTHON").is_some_and(|p| !p.is_empty());
     let mut problems = Vec::new();
     for disable in ["", "landlock,netns"] {
@@ -411,10 +367,9 @@ fn hostile_the_api_key_is_out_of_reach() {
                 eprintln!("SKIPPED the API key in pytest mode: RSLM_PYTHON is not set");
                 continue;
             }
-            let mut cmd = rslm();
-            cmd.env("RSLM_API_KEY", &secret);
+            let mut cmd = Rslm::new().env("RSLM_API_KEY", &secret);
             if !disable.is_empty() {
-                cmd.env("RSLM_VERIFY_DISABLE", disable);
+                cmd = cmd.env("RSLM_VERIFY_DISABLE", disable);
             }
             let (record, text) = verify_json(cmd, Path::new(&tasks), &task.task_id, fast, &thief);
             let verdict = record["verdict"].as_str().unwrap_or("<no record>");

@@ -1,7 +1,6 @@
 //! Shared fixtures: interpreters, a rendered task, process checks.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use rslm::tasks::Task;
@@ -9,13 +8,7 @@ use rslm::tasks::families;
 use rslm::tasks::render::render;
 use rslm::verify::{Mode, Verifier, VerifierConfig};
 
-/// Tests that fork many processes or lean on timeouts run one at a time, so a fork bomb in one
-/// test cannot push an honest candidate in another past its deadline.
-static HEAVY: Mutex<()> = Mutex::new(());
-
-pub fn serial() -> MutexGuard<'static, ()> {
-    HEAVY.lock().unwrap_or_else(|e| e.into_inner())
-}
+pub use crate::support::serial;
 
 /// The interpreter with pytest (`RSLM_PYTHON`), or `None` after saying why the test is skipped.
 pub fn pytest_python(test: &str) -> Option<PathBuf> {

@@ -8,7 +8,7 @@ use std::process::Command;
 
 #[test]
 fn confinement_self_test_passes() {
-    let _serial = super::common::serial();
+    let _serial = crate::support::serial();
     let python = std::env::var_os("RSLM_PYTHON").unwrap_or_else(|| "python3".into());
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 use rslm::tasks::Task;
 use rslm::verify::{Mode, VerdictKind, Verifier};
 
-use super::cheats::{self, Cheat, Control, Ctx};
 use super::common::*;
+use crate::support::hostile_cheats::{self as cheats, Cheat, Control, Ctx};
 
 use VerdictKind::{Error, Fail, Pass};
 

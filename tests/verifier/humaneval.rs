@@ -8,8 +8,8 @@ use rslm::tasks::humaneval::{Record, canonical_program, read_records};
 use rslm::tasks::loader::load_file;
 use rslm::verify::{Mode, VerdictKind, Verifier};
 
-use super::cli::rslm;
 use super::common::*;
+use crate::support::command::rslm;
 
 /// The dataset, or `None` after saying why the test is skipped (no registry reachable).
 fn fetch() -> Option<PathBuf> {
@@ -65,12 +65,11 @@ fn check_all(mode: Mode, test: &str, every_nth_broken: usize) {
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("humaneval.jsonl");
-    rslm()
-        .args(["import-tasks", "--format", "humaneval"])
+    rslm("import-tasks --format humaneval")
         .arg(&file)
         .arg("--out")
         .arg(&out)
-        .assert()
+        .run()
         .success();
     let tasks = load_file(&out).unwrap();
     let records = read_records(&file).unwrap();
@@ -140,12 +139,11 @@ fn humaneval_samples_completion_and_whole_function() {
     let Some(file) = fetch() else { return };
     let dir = tempfile::tempdir().unwrap();
     let tasks = dir.path().join("humaneval.jsonl");
-    rslm()
-        .args(["import-tasks", "--format", "humaneval"])
+    rslm("import-tasks --format humaneval")
         .arg(&file)
         .arg("--out")
         .arg(&tasks)
-        .assert()
+        .run()
         .success();
     let records = read_records(&file).unwrap();
     let mut lines = String::new();
@@ -162,19 +160,13 @@ fn humaneval_samples_completion_and_whole_function() {
     }
     let samples = dir.path().join("samples.jsonl");
     std::fs::write(&samples, lines).unwrap();
-    let output = rslm()
-        .args(["verify", "--fast", "--json", "--k", "1,3", "--tasks"])
-        .arg(&tasks)
+    let summary = rslm("verify --fast --json --k 1,3")
+        .tasks(&tasks)
         .arg("--samples")
         .arg(&samples)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        .run()
+        .success()
+        .json();
     assert_eq!(summary["verdicts"]["pass"], 20, "{summary}");
     assert!((summary["pass_at_k"]["pass@1"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
     assert_eq!(summary["pass_at_k"]["pass@3"], 1.0);

@@ -1,6 +1,7 @@
+//! The verifier: the real `Verifier` against adversarial and hostile candidates in both modes,
+//! the `rslm verify` and `rslm import-tasks` commands, and HumanEval end to end.
+
 mod adversarial;
-#[path = "../support/hostile_cheats.rs"]
-mod cheats;
 mod cli;
 mod common;
 mod confinement;

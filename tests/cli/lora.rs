@@ -2,17 +2,16 @@
 //! the PEFT -> GGUF conversion (`convert-lora`, pure Rust: it runs everywhere). Tests that need
 //! the training venv (`scripts/train_env.sh`) skip with a message on stderr when it is absent.
 
-#[path = "cli/common.rs"]
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{rslm, tempdir};
 use predicates::prelude::*;
 use rslm::store::Store;
 use rslm::store::adapters::NewAdapter;
 use rslm::train::base_model::BaseModel;
 use rslm::train::gguf::{Gguf, TensorType, Value};
+
+use crate::support::command::rslm;
+use crate::support::tempdir;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -95,17 +94,16 @@ fn missing_dependencies_give_one_message_and_change_nothing() {
     let out = dir.path().join("adapters/first");
     let runs = count(&db, "runs");
     let before = std::fs::read(&db).unwrap();
-    let assert = rslm()
-        .args(["train-lora", "--db"])
-        .arg(&db)
+    let stderr = rslm("train-lora")
+        .db(&db)
         .arg("--out")
         .arg(&out)
         .arg("--base-model")
         .arg(dir.path().join("no-such-model.gguf"))
         .env("RSLM_TRAIN_PYTHON", dir.path().join("no-venv/bin/python"))
-        .assert()
-        .code(1);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        .run()
+        .failure(1)
+        .stderr_text();
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
     assert_eq!(errors.len(), 1, "{stderr}");
     assert!(errors[0].starts_with("error: cannot train: "), "{stderr}");
@@ -147,16 +145,15 @@ fn an_interpreter_without_the_packages_is_named_with_the_fix() {
         skip("no Python without torch to test with");
         return;
     }
-    rslm()
-        .args(["train-lora", "--db"])
-        .arg(&db)
+    rslm("train-lora")
+        .db(&db)
         .arg("--out")
         .arg(dir.path().join("a"))
         .arg("--base-model")
         .arg(&model)
         .env("RSLM_TRAIN_PYTHON", &python)
-        .assert()
-        .code(1)
+        .run()
+        .failure(1)
         .stderr(
             predicate::str::contains("error: cannot train: the training packages torch")
                 .and(predicate::str::contains("are missing from"))
@@ -172,21 +169,13 @@ fn dry_run_writes_a_balanced_training_set_without_held_out_tasks() {
     let dir = tempdir();
     let db = store_with_episodes(dir.path(), 30);
     let out = dir.path().join("dry");
-    let assert = rslm()
-        .args([
-            "train-lora",
-            "--dry-run",
-            "--json",
-            "--max-per-family",
-            "3",
-            "--db",
-        ])
-        .arg(&db)
+    let report = rslm("train-lora --dry-run --json --max-per-family 3")
+        .db(&db)
         .arg("--out")
         .arg(&out)
-        .assert()
-        .success();
-    let report: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+        .run()
+        .success()
+        .json();
     let dataset = &report["dataset"];
     assert_eq!(dataset["excluded_heldout"], 1);
     assert_eq!(dataset["duplicates"], 30);
@@ -225,24 +214,22 @@ fn train_lora_refuses_an_existing_out_folder_and_an_empty_store() {
     let db = store_with_episodes(dir.path(), 1);
     let existing = dir.path().join("existing");
     std::fs::create_dir(&existing).unwrap();
-    rslm()
-        .args(["train-lora", "--db"])
-        .arg(&db)
+    rslm("train-lora")
+        .db(&db)
         .arg("--out")
         .arg(&existing)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("already exists"));
+        .run()
+        .failure(2)
+        .stderr_contains("already exists");
     let empty = dir.path().join("empty.sqlite");
     Store::open_or_create(&empty).unwrap();
-    rslm()
-        .args(["train-lora", "--dry-run", "--db"])
-        .arg(&empty)
+    rslm("train-lora --dry-run")
+        .db(&empty)
         .arg("--out")
         .arg(dir.path().join("x"))
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("no training examples"));
+        .run()
+        .failure(1)
+        .stderr_contains("no training examples");
     assert!(!dir.path().join("x").exists());
 }
 
@@ -274,53 +261,39 @@ fn the_registry_activates_rolls_back_and_refuses_unknown_names() {
     let dir = tempdir();
     let db = dir.path().join("m.sqlite");
     Store::open_or_create(&db).unwrap();
-    rslm()
-        .args(["list-adapters", "--db"])
-        .arg(&db)
-        .assert()
+    rslm("list-adapters")
+        .db(&db)
+        .run()
         .success()
-        .stdout(predicate::str::contains("no adapters registered"));
+        .stdout_contains("no adapters registered");
     register(&db, dir.path(), "first");
     register(&db, dir.path(), "second");
 
-    rslm()
-        .args(["set-active-adapter", "--name", "first", "--db"])
-        .arg(&db)
-        .assert()
+    rslm("set-active-adapter --name first")
+        .db(&db)
+        .run()
         .success()
-        .stdout(predicate::str::contains("active adapter first"));
+        .stdout_contains("active adapter first");
     // The original's defect: an unknown name deactivated everything and reported success.
-    rslm()
-        .args(["set-active-adapter", "--name", "nope", "--db"])
-        .arg(&db)
-        .assert()
-        .code(2)
-        .stderr(
-            predicate::str::contains("no adapter named \"nope\"")
-                .and(predicate::str::contains("first, second"))
-                .and(predicate::str::contains("nothing changed")),
-        );
+    rslm("set-active-adapter --name nope")
+        .db(&db)
+        .run()
+        .failure(2)
+        .stderr_contains("no adapter named \"nope\"")
+        .stderr_contains("first, second")
+        .stderr_contains("nothing changed");
     assert_eq!(active(&db).as_deref(), Some("first"));
     assert_eq!(count(&db, "adapter_activations"), 1);
 
-    rslm()
-        .args([
-            "set-active-adapter",
-            "--name",
-            "second",
-            "--reason",
-            "better",
-            "--db",
-        ])
-        .arg(&db)
-        .assert()
+    rslm("set-active-adapter --name second --reason better")
+        .db(&db)
+        .run()
         .success();
-    let listed = rslm()
-        .args(["list-adapters", "--json", "--history", "--db"])
-        .arg(&db)
-        .assert()
-        .success();
-    let json: serde_json::Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
+    let json = rslm("list-adapters --json --history")
+        .db(&db)
+        .run()
+        .success()
+        .json();
     assert_eq!(json["active"], "second");
     assert_eq!(json["adapters"].as_array().unwrap().len(), 2);
     assert_eq!(json["adapters"][0]["examples"], 3);
@@ -329,38 +302,27 @@ fn the_registry_activates_rolls_back_and_refuses_unknown_names() {
     assert!(json["history"][1]["activated_at"].as_str().unwrap().len() >= 19);
 
     for want in ["first", "(none: base model)"] {
-        rslm()
-            .args(["rollback-adapter", "--db"])
-            .arg(&db)
-            .assert()
+        rslm("rollback-adapter")
+            .db(&db)
+            .run()
             .success()
-            .stdout(predicate::str::contains(format!("active adapter {want}")));
+            .stdout_contains(format!("active adapter {want}"));
     }
     assert_eq!(active(&db), None);
-    rslm()
-        .args(["rollback-adapter", "--db"])
-        .arg(&db)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("nothing to roll back"));
-    rslm()
-        .args(["rollback-adapter", "--name", "second", "--db"])
-        .arg(&db)
-        .assert()
+    rslm("rollback-adapter")
+        .db(&db)
+        .run()
+        .failure(1)
+        .stderr_contains("nothing to roll back");
+    rslm("rollback-adapter --name second")
+        .db(&db)
+        .run()
         .success();
     assert_eq!(active(&db).as_deref(), Some("second"));
-    rslm()
-        .args(["set-active-adapter", "--none", "--db"])
-        .arg(&db)
-        .assert()
-        .success();
+    rslm("set-active-adapter --none").db(&db).run().success();
     assert_eq!(active(&db), None);
     assert_eq!(count(&db, "adapter_activations"), 6);
-    rslm()
-        .args(["set-active-adapter", "--db"])
-        .arg(&db)
-        .assert()
-        .code(2);
+    rslm("set-active-adapter").db(&db).run().failure(2);
 }
 
 /// How a test tensor is stored in the safetensors file.
@@ -454,16 +416,15 @@ fn write_adapter(dir: &Path, tensors: &[TestTensor]) -> PathBuf {
 
 /// `rslm convert-lora`, asserted to succeed; returns its JSON report.
 fn convert(adapter: &Path, base: &Path, out: &Path) -> serde_json::Value {
-    let assert = rslm()
-        .args(["convert-lora", "--json", "--adapter"])
+    rslm("convert-lora --json --adapter")
         .arg(adapter)
         .arg("--base-model")
         .arg(base)
         .arg("--out")
         .arg(out)
-        .assert()
-        .success();
-    serde_json::from_slice(&assert.get_output().stdout).unwrap()
+        .run()
+        .success()
+        .json()
 }
 
 /// The rows of a tensor whose GGUF dims are [columns, rows] (PyTorch (rows, columns)).
@@ -741,16 +702,15 @@ fn the_real_base_model_metadata_is_read_when_present() {
 /// Runs `rslm convert-lora` expecting failure: exit 1, ONE line on stderr, no output file.
 fn conversion_error(adapter: &Path, base: &Path) -> String {
     let out = adapter.parent().unwrap().join("bad.gguf");
-    let assert = rslm()
-        .args(["convert-lora", "--adapter"])
+    let stderr = rslm("convert-lora --adapter")
         .arg(adapter)
         .arg("--base-model")
         .arg(base)
         .arg("--out")
         .arg(&out)
-        .assert()
-        .code(1);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        .run()
+        .failure(1)
+        .stderr_text();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert!(!out.exists(), "nothing is written: {stderr}");
@@ -868,25 +828,14 @@ fn train_lora_trains_converts_and_registers_a_real_adapter() {
     let dir = tempdir();
     let db = store_with_episodes(dir.path(), 2);
     let out = dir.path().join("adapters/tiny");
-    let assert = rslm()
+    let json = rslm("train-lora --json --epochs 1 --max-per-task 1 --rank 4")
         .current_dir(ROOT)
-        .args([
-            "train-lora",
-            "--json",
-            "--epochs",
-            "1",
-            "--max-per-task",
-            "1",
-            "--rank",
-            "4",
-            "--db",
-        ])
-        .arg(&db)
+        .db(&db)
         .arg("--out")
         .arg(&out)
-        .assert()
-        .success();
-    let json: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+        .run()
+        .success()
+        .json();
     assert_eq!(json["active"], false);
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();

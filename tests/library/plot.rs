@@ -6,6 +6,8 @@ use rslm::commands::plot::{Args, load_reports, run};
 use rslm::eval::report::{ConditionResult, EvalReport, TaskOutcome};
 use rslm::plot::{HEIGHT, WIDTH};
 
+use crate::support::command::rslm;
+
 const CONDITIONS: [&str; 4] = ["baseline", "memory", "semantic", "memory_learning"];
 
 /// A mock run over 20 tasks where condition `i` solves the first `solved[i]` of them.
@@ -220,13 +222,11 @@ fn rslm_plot_reads_the_store_and_leaves_no_file() {
     };
     let files_before = list();
     let output = dir.path().join("out/results.png");
-    assert_cmd::Command::cargo_bin("rslm")
-        .unwrap()
-        .args(["plot", "--input"])
+    rslm("plot --input")
         .arg(&db)
         .arg("--output")
         .arg(&output)
-        .assert()
+        .run()
         .success()
         .stdout(format!("{}\n", output.display()));
     assert_rich_png(&output);
@@ -240,15 +240,13 @@ fn rslm_plot_reads_the_store_and_leaves_no_file() {
 fn rslm_plot_of_a_missing_database_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("memory.sqlite");
-    assert_cmd::Command::cargo_bin("rslm")
-        .unwrap()
-        .args(["plot", "--input"])
+    rslm("plot --input")
         .arg(&db)
         .arg("--output")
         .arg(dir.path().join("results.png"))
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("no such file"));
+        .run()
+        .failure(2)
+        .stderr_contains("no such file");
     assert!(!db.exists());
 }
 

@@ -3,21 +3,16 @@
 //! adapters (`GET /lora-adapters`): its answer depends on which adapter a request applies, so a
 //! test decides what the base model, the current adapter and the candidate solve.
 
-#[path = "support/add_tasks.rs"]
-mod add_tasks;
-#[path = "cli/common.rs"]
-mod common;
-#[path = "support/fake_openai.rs"]
-mod fake_openai;
-
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use common::{rslm, tempdir};
-use fake_openai::{FakeOpenAi, Reply, SeenRequest};
-use predicates::prelude::*;
 use rslm::store::Store;
 use rslm::store::adapters::NewAdapter;
+
+use crate::support::add_tasks;
+use crate::support::command::{Run, rslm};
+use crate::support::fake_openai::{DEFAULT_MODEL, FakeOpenAi, Reply, SeenRequest};
+use crate::support::tempdir;
 
 const TASKS: usize = 60;
 const HELDOUT: usize = 20;
@@ -150,20 +145,14 @@ fn base_solves(k: u64) -> bool {
     k % 4 == 0
 }
 
-fn promote(s: &Setup, server: &FakeOpenAi, extra: &[&str]) -> assert_cmd::assert::Assert {
-    rslm()
-        .args(["promote-adapter", "--backend", "openai", "--model"])
-        .arg(fake_openai::DEFAULT_MODEL)
-        .arg("--base-url")
-        .arg(server.base_url())
-        .args(["--fast", "--temperature", "0", "--heldout-size"])
+fn promote(s: &Setup, server: &FakeOpenAi, extra: &[&str]) -> Run {
+    rslm("promote-adapter --fast --temperature 0 --heldout-size")
         .arg(HELDOUT.to_string())
-        .arg("--tasks")
-        .arg(&s.tasks)
-        .arg("--db")
-        .arg(&s.db)
+        .backend_openai(server)
+        .tasks(&s.tasks)
+        .db(&s.db)
         .args(extra)
-        .assert()
+        .run()
 }
 
 /// Everything the registry holds: adapters and the activation history.
@@ -189,12 +178,9 @@ fn a_candidate_that_clearly_wins_is_promoted_with_the_figures_recorded() {
     let s = setup(false);
     // The candidate (id 1) solves everything; the base model one task in four.
     let fake = server(&s, |lora, _, k| lora == [1] || base_solves(k));
-    let out = promote(&s, &fake, &["--name", "candidate", "--json"])
+    let result = promote(&s, &fake, &["--name", "candidate", "--json"])
         .success()
-        .get_output()
-        .stdout
-        .clone();
-    let result: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        .json();
     assert_eq!(result["promoted"], true, "{result:#}");
     assert_eq!(result["current"], serde_json::Value::Null);
     assert_eq!(result["heldout"]["tasks"], HELDOUT);
@@ -257,13 +243,9 @@ fn a_tie_is_refused_and_changes_nothing() {
     let before = registry(&s.db);
     promote(&s, &fake, &["--name", "candidate"])
         .success()
-        .stdout(
-            predicate::str::contains("refused: candidate was not promoted")
-                .and(predicate::str::contains("no held-out gain"))
-                .and(predicate::str::contains(
-                    "registry is unchanged (active: current)",
-                )),
-        );
+        .stdout_contains("refused: candidate was not promoted")
+        .stdout_contains("no held-out gain")
+        .stdout_contains("registry is unchanged (active: current)");
     assert_eq!(registry(&s.db), before);
     // The current side is adapter 0 at scale 1 with the candidate at 0, and the other way round.
     let chats = fake.chat_log();
@@ -288,12 +270,9 @@ fn a_check_set_regression_is_refused_and_changes_nothing() {
         }
     });
     let before = registry(&s.db);
-    let out = promote(&s, &fake, &["--name", "candidate", "--json"])
+    let result = promote(&s, &fake, &["--name", "candidate", "--json"])
         .success()
-        .get_output()
-        .stdout
-        .clone();
-    let result: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        .json();
     assert_eq!(result["promoted"], false);
     assert!(
         result["decision"]["reason"]
@@ -314,16 +293,16 @@ fn a_server_without_the_candidate_or_an_unknown_name_is_an_error_that_changes_no
         .lora_adapters([gguf(&s.current)])
         .start();
     let before = registry(&s.db);
-    promote(&s, &fake, &["--name", "candidate"]).code(1).stderr(
-        predicate::str::contains("does not load adapter candidate")
-            .and(predicate::str::contains(gguf(&s.candidate))),
-    );
+    promote(&s, &fake, &["--name", "candidate"])
+        .failure(1)
+        .stderr_contains("does not load adapter candidate")
+        .stderr_contains(gguf(&s.candidate));
     promote(&s, &fake, &["--name", "nope"])
-        .code(2)
-        .stderr(predicate::str::contains("no adapter named \"nope\""));
+        .failure(2)
+        .stderr_contains("no adapter named \"nope\"");
     promote(&s, &fake, &["--name", "candidate", "--check-limit", "0"])
-        .code(2)
-        .stderr(predicate::str::contains("--check-limit"));
+        .failure(2)
+        .stderr_contains("--check-limit");
     assert_eq!(registry(&s.db), before);
     assert_eq!(fake.chat_requests(), 0);
 }
@@ -333,31 +312,15 @@ fn eval_sends_the_active_adapter_and_reports_base_against_adapter() {
     let s = setup(true);
     // Adapter 0 (active) solves everything; the base model one task in four.
     let fake = server(&s, |lora, _, k| lora == [0] || base_solves(k));
-    let out = rslm()
-        .args(["eval", "--backend", "openai", "--model"])
-        .arg(fake_openai::DEFAULT_MODEL)
-        .arg("--base-url")
-        .arg(fake.base_url())
-        .args([
-            "--fast",
-            "--temperature",
-            "0",
-            "--conditions",
-            "baseline,learning,memory,memory_learning",
-            "--json",
-            "--heldout-size",
-        ])
+    let report = rslm("eval --fast --temperature 0 --json --heldout-size")
         .arg(HELDOUT.to_string())
-        .arg("--tasks")
-        .arg(&s.tasks)
-        .arg("--db")
-        .arg(&s.db)
-        .assert()
+        .args(["--conditions", "baseline,learning,memory,memory_learning"])
+        .backend_openai(&fake)
+        .tasks(&s.tasks)
+        .db(&s.db)
+        .run()
         .success()
-        .get_output()
-        .stdout
-        .clone();
-    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        .json();
     let pass = |c: &str| {
         report["conditions"]
             .as_array()
@@ -410,25 +373,19 @@ fn eval_of_an_adapter_condition_needs_a_server_that_loads_the_active_adapter() {
         .lora_adapters(Vec::<String>::new())
         .start();
     let eval = |conditions: &str| {
-        rslm()
-            .args(["eval", "--backend", "openai", "--model"])
-            .arg(fake_openai::DEFAULT_MODEL)
-            .arg("--base-url")
-            .arg(fake.base_url())
-            .args(["--fast", "--skip-precision", "--conditions", conditions])
-            .arg("--heldout-size")
+        rslm("eval --fast --skip-precision --heldout-size")
             .arg(HELDOUT.to_string())
-            .arg("--tasks")
-            .arg(&s.tasks)
-            .arg("--db")
-            .arg(&s.db)
-            .assert()
+            .args(["--conditions", conditions])
+            .backend_openai(&fake)
+            .tasks(&s.tasks)
+            .db(&s.db)
+            .run()
     };
-    eval("baseline,learning").code(1).stderr(
-        predicate::str::contains("does not load adapter current")
-            .and(predicate::str::contains("it loads no adapters"))
-            .and(predicate::str::contains(gguf(&s.current))),
-    );
+    eval("baseline,learning")
+        .failure(1)
+        .stderr_contains("does not load adapter current")
+        .stderr_contains("it loads no adapters")
+        .stderr_contains(gguf(&s.current));
     assert_eq!(fake.chat_requests(), 0, "nothing ran");
     // Without an adapter condition the active adapter is not needed.
     eval("baseline").success();
@@ -452,7 +409,7 @@ fn a_vllm_adapter_is_gated_by_model_name() {
         )
         .unwrap();
     let fake = FakeOpenAi::builder()
-        .models([fake_openai::DEFAULT_MODEL, "candidate-lora"])
+        .models([DEFAULT_MODEL, "candidate-lora"])
         .responder(|req| {
             let (name, k) = function(req);
             let tuned = req.model().as_deref() == Some("candidate-lora");
@@ -461,9 +418,7 @@ fn a_vllm_adapter_is_gated_by_model_name() {
         .start();
     promote(&s, &fake, &["--name", "candidate"])
         .success()
-        .stdout(predicate::str::contains(
-            "promoted: candidate is now the active adapter",
-        ));
+        .stdout_contains("promoted: candidate is now the active adapter");
     let chats = fake.chat_log();
     assert!(chats.iter().all(|r| r.json().get("lora").is_none()));
     assert_eq!(

@@ -1,14 +1,12 @@
 //! The OpenAI-compatible backend against the scripted fake server.
 
-#[path = "support/fake_openai.rs"]
-mod fake_openai;
-
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use fake_openai::{DEFAULT_MODEL, FakeOpenAi, NMode, Reply};
 use rslm::backend::openai::{OpenAiBackend, OpenAiConfig};
 use rslm::backend::{AdapterRef, Backend, GenerationRequest};
+
+use crate::support::fake_openai::{DEFAULT_MODEL, FakeOpenAi, NMode, Reply, SeenRequest};
 
 const KEY: &str = "sk-test-5f3c9a1e-very-secret";
 const SOLUTION: &str = "def add(a, b):\n    return a + b";
@@ -236,7 +234,7 @@ fn auth_failure_is_an_error_without_the_key() {
 #[test]
 fn the_key_appears_in_no_error() {
     let echo = |status: u16| {
-        move |req: &fake_openai::SeenRequest| {
+        move |req: &SeenRequest| {
             Reply::status_message(status, req.header("authorization").unwrap_or(""))
         }
     };

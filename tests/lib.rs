@@ -1,0 +1,15 @@
+//! rslm's integration tests, compiled into one test binary with a module per topic:
+//!
+//! - `cli`: the commands through the real `rslm` binary, built with `support::command::rslm`;
+//! - `verifier`: the real `Verifier` against adversarial and hostile candidates, `rslm verify`;
+//! - `library`: the OpenAI backend against a fake server and the plots, in process;
+//! - `support`: what they share (the builder, the fake OpenAI server, task sets, cheats).
+//!
+//! The tests share one process. None of them changes it: no `std::env::set_var`, no
+//! `set_current_dir` (a command gets its environment and folder through the builder). Tests that
+//! fork many processes or lean on timeouts hold `support::serial()` while they run.
+
+mod cli;
+mod library;
+mod support;
+mod verifier;
