@@ -1,23 +1,18 @@
 //! Ctrl-C means stop: a long mock iteration interrupted with SIGINT stops soon, keeps every task
-//! it finished, marks the run `interrupted` and says how to resume; `--resume` then finishes it.
+//! it finished, marks the run `interrupted` and says how to resume. A run killed with SIGKILL,
+//! which can mark nothing, is marked `interrupted` the next time the store is opened.
 
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::tempdir;
+use crate::support::{count, tempdir};
 
-fn count(db: &std::path::Path, sql: &str) -> i64 {
-    rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap()
-}
-
-#[test]
-fn sigint_stops_a_mock_iteration_and_marks_it_interrupted() {
-    let dir = tempdir();
-    let tasks = dir.path().join("big.jsonl");
-    let db = dir.path().join("m.sqlite");
+/// A mock iteration of 2,000 tasks x 8 candidates (far longer than these tests let it run),
+/// returned once its run is recorded in the store.
+fn start_long_run(dir: &Path) -> (Child, PathBuf) {
+    let tasks = dir.join("big.jsonl");
+    let db = dir.join("m.sqlite");
     let rslm = assert_cmd::cargo::cargo_bin("rslm");
     let made = Command::new(&rslm)
         .args(["seed-tasks", "--regen", "--count", "2000", "--out"])
@@ -25,7 +20,6 @@ fn sigint_stops_a_mock_iteration_and_marks_it_interrupted() {
         .output()
         .unwrap();
     assert!(made.status.success());
-    // 2,000 tasks x 8 candidates: far longer than the second it gets before the interrupt.
     let child = Command::new(&rslm)
         .args([
             "run-iteration",
@@ -52,6 +46,30 @@ fn sigint_stops_a_mock_iteration_and_marks_it_interrupted() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    (child, db)
+}
+
+fn count_runs(db: &Path) -> i64 {
+    rusqlite::Connection::open(db)
+        .ok()
+        .and_then(|c| {
+            c.query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
+fn status(db: &Path) -> String {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row("SELECT status FROM runs", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn sigint_stops_a_mock_iteration_and_marks_it_interrupted() {
+    let dir = tempdir();
+    let (child, db) = start_long_run(dir.path());
     std::thread::sleep(Duration::from_millis(1000));
     let pid = rustix::process::Pid::from_child(&child);
     rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
@@ -59,11 +77,7 @@ fn sigint_stops_a_mock_iteration_and_marks_it_interrupted() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("--resume"), "{stderr}");
-    let status: String = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row("SELECT status FROM runs", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(status, "interrupted");
+    assert_eq!(status(&db), "interrupted");
     let done = count(&db, "SELECT count(*) FROM run_tasks");
     assert!(
         done < 1960,
@@ -76,67 +90,14 @@ fn sigint_stops_a_mock_iteration_and_marks_it_interrupted() {
     assert_eq!(integrity, "ok");
 }
 
-fn count_runs(db: &std::path::Path) -> i64 {
-    rusqlite::Connection::open(db)
-        .ok()
-        .and_then(|c| {
-            c.query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
-                .ok()
-        })
-        .unwrap_or(0)
-}
-
 #[test]
 fn a_run_killed_with_sigkill_is_marked_interrupted_on_the_next_open() {
     let dir = tempdir();
-    let tasks = dir.path().join("big.jsonl");
-    let db = dir.path().join("m.sqlite");
-    let rslm = assert_cmd::cargo::cargo_bin("rslm");
-    assert!(
-        Command::new(&rslm)
-            .args(["seed-tasks", "--regen", "--count", "2000", "--out"])
-            .arg(&tasks)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
-    let mut child = Command::new(&rslm)
-        .args([
-            "run-iteration",
-            "--fast",
-            "--k",
-            "8",
-            "--heldout-size",
-            "40",
-            "--tasks",
-        ])
-        .arg(&tasks)
-        .arg("--db")
-        .arg(&db)
-        .env_remove("RSLM_BACKEND")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !(db.exists() && count_runs(&db) > 0) {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the run never started"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (mut child, db) = start_long_run(dir.path());
     child.kill().unwrap(); // SIGKILL: no chance to mark anything
     child.wait().unwrap();
-    let status = |db: &std::path::Path| -> String {
-        rusqlite::Connection::open(db)
-            .unwrap()
-            .query_row("SELECT status FROM runs", [], |r| r.get(0))
-            .unwrap()
-    };
     assert_eq!(status(&db), "running");
-    let init = Command::new(&rslm)
+    let init = Command::new(assert_cmd::cargo::cargo_bin("rslm"))
         .args(["init-db", "--db"])
         .arg(&db)
         .output()
