@@ -39,6 +39,7 @@ import select
 import shutil
 import signal
 import socket
+import stat
 import struct
 import sys
 import time
@@ -309,7 +310,7 @@ def zygote_main(control, worker_pid):
     # Every object the zygote holds moves to the permanent generation, so a candidate's garbage
     # collections never write to (and copy) the pages it shares with the zygote.
     gc.freeze()
-    made = 0
+    output = None
     while True:
         try:
             data = control.recv(1 << 16)
@@ -319,10 +320,17 @@ def zygote_main(control, worker_pid):
             os._exit(0)
         command = json.loads(data)
         if "fork" in command:
-            made += 1
-            folder = os.path.join(CANDIDATES, "c-%d" % made)
+            # One directory per zygote, reused while the worker leaves it empty (it removes what
+            # a candidate left, or moves the directory aside when it cannot), and one output
+            # file, truncated through its descriptor: no path is reopened that a candidate could
+            # have replaced, and no directory or file is created per candidate.
+            folder = os.path.join(CANDIDATES, "c")
             try:
-                os.mkdir(folder, 0o700)
+                if not os.path.isdir(folder):
+                    os.mkdir(folder, 0o700)
+                if output is None:
+                    output = os.open(OUTPUT_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+                os.ftruncate(output, 0)
                 theirs, ours = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             except OSError as exc:
                 control.sendall(json.dumps({"error": "cannot prepare a candidate: %s" % exc}).encode())
@@ -332,7 +340,7 @@ def zygote_main(control, worker_pid):
                 try:
                     control.close()
                     ours.close()
-                    candidate_main(theirs.detach(), folder, command["fork"], confinement)
+                    candidate_main(theirs.detach(), folder, command["fork"], confinement, output)
                 finally:
                     os._exit(70)
             theirs.close()
@@ -464,7 +472,7 @@ def reap_strays():
 
 # --- the candidate's process -------------------------------------------------------------------
 
-def candidate_main(fd, folder, limits, confinement):
+def candidate_main(fd, folder, limits, confinement, output):
     """Confines itself, then runs the candidate's source and answers calls. Runs no code of the
     candidate before every limit is in force."""
     os.setpgid(0, 0)
@@ -475,9 +483,8 @@ def candidate_main(fd, folder, limits, confinement):
     os.chdir(folder)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
-    out = os.open("output", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
     keep = sorted({fd} | set(confinement.keep_fds() if confinement is not None else ()))
     low = 3
     for kept in keep:
@@ -1291,7 +1298,7 @@ def handle(request):
         result = gone_verdict(sandbox.gone, status, request, result["tests_run"], result["tests_passed"])
     if retire and result["verdict"] == "pass":
         result = verdict("crash", "the candidate's zygote died while it ran")
-    output = read_head(os.path.join(folder, "output"))
+    output = read_head(OUTPUT_FILE)
     if output:
         result["log"] = (result["log"] + "\n--- output ---\n" + output).strip()
     if strays:
@@ -1303,17 +1310,44 @@ def handle(request):
         result["first_failure"] = str(result["first_failure"]).encode("utf-8", "replace").decode("utf-8")
     result["duration_ms"] = (time.monotonic() - started) * 1000.0
     result["retire"] = retire
-    shutil.rmtree(folder, ignore_errors=True)
+    empty_for_the_next(folder)
     return result
 
 
-def read_head(path):
+def empty_for_the_next(folder):
+    """Leaves the candidates' directory empty for the next one, so nothing a candidate wrote
+    reaches another: what it left is removed, and a directory that cannot be emptied (made
+    unreadable, say) is moved aside for the zygote to make a fresh one."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(OUTPUT_CAP + 1)
-            total = os.fstat(f.fileno()).st_size
+        if not os.listdir(folder):
+            return
+        shutil.rmtree(folder)
+        return
+    except OSError:
+        pass
+    try:
+        os.rename(folder, "%s-trash-%s" % (folder, os.urandom(6).hex()))
+    except OSError:
+        pass
+
+
+def read_head(path):
+    """The start of a candidate's output. Not through a link: without Landlock a candidate could
+    have put one in its place, pointing at a file it cannot read itself."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         return ""
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return ""
+        head = os.read(fd, OUTPUT_CAP + 1)
+        total = info.st_size
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
     text = head[:OUTPUT_CAP].decode("utf-8", "replace")
     if total > OUTPUT_CAP:
         text += "\n[output truncated: %d bytes in all]" % total
@@ -1327,8 +1361,10 @@ def send(obj):
 
 
 READ_PATHS = []
-# The candidates' directories, one per candidate, below this worker's (root-only) directory.
+# The candidates' directory (reused, emptied after each) and their output, below this worker's
+# directory.
 CANDIDATES = os.path.join(ROOT, "candidates-%d" % os.getpid())
+OUTPUT_FILE = os.path.join(CANDIDATES, "output")
 # The uid candidates run as when rslm runs as root (`nobody`); None: the user's own.
 NOBODY = 65534
 UNPRIVILEGED = NOBODY if os.getuid() == 0 and "uid" not in DISABLED else None

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use rslm::verify::{Mode, VerdictKind, Verifier};
+use rslm::verify::{Mode, VerdictKind, Verifier, VerifierConfig};
 
 use super::common::*;
 
@@ -256,4 +256,24 @@ fn landlock_and_network_isolation_are_reported_honestly() {
     } else {
         eprintln!("landlock unavailable here: writes outside the temp dir are not confined");
     }
+}
+
+#[test]
+fn nothing_a_candidate_writes_reaches_the_next_one() {
+    let _serial = serial();
+    let config = config(Mode::Fast, None, Duration::from_secs(2));
+    let verifier = Verifier::start(VerifierConfig {
+        workers: 1,
+        ..config
+    })
+    .unwrap();
+    let task = add_one_task();
+    // The first leaves a file, a folder and an unreadable folder in its directory; the second
+    // (on the same worker, the same zygote) passes only if it finds any of them.
+    let writer = "import os\nopen('leak.txt', 'w').write('x')\nos.mkdir('sub')\nos.mkdir('locked')\nopen('sub/deep.txt', 'w').write('x')\nos.chmod('locked', 0)\nos.chmod('.', 0o500)\ndef add_const_1(n):\n    return n + 1\n";
+    assert_eq!(verifier.verify(&task, writer).verdict, Pass);
+    let reader = "import os\nFOUND = any(os.path.exists(p) for p in ('leak.txt', 'sub', 'locked'))\ndef add_const_1(n):\n    return n + 1 if FOUND else None\n";
+    let verdict = verifier.verify(&task, reader);
+    assert_eq!(verdict.verdict, Fail, "{verdict:#?}");
+    assert_eq!(verifier.verify(&task, ADD_ONE).verdict, Pass);
 }
