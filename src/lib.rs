@@ -6,6 +6,7 @@
 //! `eval` (held-out conditions with honest statistics) -> `plot`.
 
 pub mod backend;
+pub(crate) mod candidate;
 pub(crate) mod cli;
 pub(crate) mod code;
 pub mod commands;

@@ -1,5 +1,6 @@
 //! rslm's integration tests, compiled into one test binary with a module per topic:
 //!
+//! - `architecture`: the module boundaries, read off the source tree;
 //! - `cli`: the commands through the real `rslm` binary, built with `support::command::rslm`;
 //! - `verifier`: the real `Verifier` against adversarial and hostile candidates, `rslm verify`;
 //! - `library`: the OpenAI backend against a fake server and the plots, in process;
@@ -9,6 +10,7 @@
 //! `set_current_dir` (a command gets its environment and folder through the builder). Tests that
 //! fork many processes or lean on timeouts hold `support::serial()` while they run.
 
+mod architecture;
 mod cli;
 mod library;
 mod support;

@@ -10,6 +10,7 @@ pub use open::{BackendConfig, BackendKind, open};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::candidate::Candidate;
 /// One worked example as a pair of chat turns (the prompt owns its shape).
 pub use crate::prompt::Shot;
 
@@ -94,21 +95,6 @@ impl AdapterRef {
 pub struct LoadedAdapter {
     pub id: u32,
     pub path: String,
-}
-
-/// One generated candidate with what the lab records about it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Candidate {
-    /// The code extracted from the response; empty when the response held no code.
-    pub code: String,
-    /// The raw model text, with the API key scrubbed out; capped by the backend (a reply it cut
-    /// ends with an `[rslm: reply cut ...]` note).
-    pub raw: String,
-    pub prompt_tokens: Option<u32>,
-    pub completion_tokens: Option<u32>,
-    pub latency_ms: f64,
-    /// Why no usable code came back (a failed candidate, not a crash).
-    pub error: Option<String>,
 }
 
 /// A source of candidate solutions. Implementations are shared by the generation threads of the

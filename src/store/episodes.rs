@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use rusqlite::params;
 
 use super::{Store, code_hash};
-use crate::backend::Candidate;
+use crate::candidate::Candidate;
 use crate::tasks::Task;
 use crate::verify::Verdict;
 

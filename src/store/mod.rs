@@ -171,10 +171,8 @@ impl Store {
         &self.path
     }
 
-    /// The underlying connection. Going away: SQL belongs in this module, behind typed
-    /// functions; the last callers outside it (`commands::eval`, a few tests) are moving off it.
-    #[doc(hidden)]
-    pub fn conn(&self) -> &Connection {
+    /// The underlying connection, for this module's queries: SQL stays inside `store`.
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 
@@ -327,7 +325,7 @@ pub fn code_hash(code: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::Candidate;
+    use crate::candidate::Candidate;
     use crate::store::episodes::{Attempt, Pool};
     use crate::store::runs::{NewRun, RunKind};
     use crate::verify::{Verdict, VerdictKind};

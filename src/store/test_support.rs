@@ -5,7 +5,7 @@ use super::Store;
 use super::episodes::{Attempt, Pool};
 use super::knowledge::{KnowledgeKind, NewKnowledge};
 use super::runs::{NewRun, RunKind};
-use crate::backend::Candidate;
+use crate::candidate::Candidate;
 use crate::tasks::Task;
 use crate::verify::{Verdict, VerdictKind};
 

@@ -19,10 +19,11 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// duplicate, and one episode of a held-out task (which must never be trained on).
 fn store_with_episodes(dir: &Path, tasks: usize) -> PathBuf {
     let db = dir.join("memory.sqlite");
-    let (store, _) = Store::open_or_create(&db).unwrap();
+    drop(Store::open_or_create(&db).unwrap());
     let all = rslm::tasks::loader::TaskSource::Bundled.load().unwrap();
     let split = rslm::tasks::split::split(&all, 40, 1337).unwrap();
-    let conn = store.conn();
+    // The test writes its fixture rows with its own connection: the store keeps SQL private.
+    let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute(
         "INSERT INTO runs (kind, rslm_version, config_json) VALUES ('iteration', 'test', '{}')",
         [],
@@ -61,9 +62,8 @@ fn store_with_episodes(dir: &Path, tasks: usize) -> PathBuf {
 }
 
 fn count(db: &Path, table: &str) -> i64 {
-    Store::open_existing(db)
+    rusqlite::Connection::open(db)
         .unwrap()
-        .conn()
         .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
         .unwrap()
 }

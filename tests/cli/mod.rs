@@ -1,8 +1,10 @@
 //! The commands through the real `rslm` binary.
 
+mod backend_limits;
 mod bounds;
 mod foundation;
 mod hostile_loop;
+mod input_limits;
 mod interrupt;
 mod loop_tests;
 mod lora;

@@ -400,9 +400,8 @@ fn eval_of_an_adapter_condition_needs_a_server_that_loads_the_active_adapter() {
 fn a_vllm_adapter_is_gated_by_model_name() {
     let s = setup(false);
     // vLLM serves the candidate under its own model name and the base model under the base name.
-    Store::open_existing(&s.db)
+    rusqlite::Connection::open(&s.db)
         .unwrap()
-        .conn()
         .execute(
             "UPDATE adapters SET manifest_json = '{\"serving\": {\"model_name\": \"candidate-lora\"}}' WHERE name = 'candidate'",
             [],

@@ -3,11 +3,6 @@
 //! Items: 3 (replies are bounded), 4 (deadlines a user can see), 7 (secrets stay secret) and the
 //! base-URL part of 8 (an unparsable URL is a usage error).
 
-#[path = "support/add_tasks.rs"]
-mod add_tasks;
-#[path = "support/fake_openai.rs"]
-mod fake_openai;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -15,8 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::support::add_tasks;
+use crate::support::fake_openai::{FakeOpenAi, Reply, SeenRequest};
 use assert_cmd::Command;
-use fake_openai::{FakeOpenAi, Reply, SeenRequest};
 use rusqlite::Connection;
 
 const KEY: &str = "sk-limits-7d41c0ffee-very-secret";
