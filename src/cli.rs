@@ -107,6 +107,21 @@ pub fn lab_config(
     }
 }
 
+/// A time budget for one phase of work (an iteration's run, an eval).
+#[derive(Debug, Clone, clap::Args)]
+pub struct TimeBudgetArg {
+    /// Stop after this many seconds, as Ctrl-C would: the tasks in flight finish, a run is
+    /// left `interrupted` (`--resume` continues it), an eval ends with an error. Said up front.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub time_budget: Option<u64>,
+}
+
+impl TimeBudgetArg {
+    pub fn duration(&self) -> Option<std::time::Duration> {
+        self.time_budget.map(std::time::Duration::from_secs)
+    }
+}
+
 /// Rewrites clap's message for a bad value that came from an environment variable, so the
 /// user learns which variable to fix.
 pub fn explain_env_error(err: &clap::Error) -> Option<String> {

@@ -21,6 +21,7 @@ pub(crate) mod output;
 pub mod plot;
 pub(crate) mod prompt;
 pub(crate) mod self_improve;
+pub(crate) mod stop;
 pub mod store;
 pub mod tasks;
 pub mod train;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{BackendArgs, DbArg, TaskSetArgs, VerifyArgs, lab_config};
+use crate::cli::{BackendArgs, DbArg, TaskSetArgs, TimeBudgetArg, VerifyArgs, lab_config};
 use crate::eval::EvalPlan;
 use crate::eval::conditions::Condition;
 use crate::eval::report::render_table;
@@ -49,6 +49,8 @@ pub struct Args {
     /// Skip re-verifying the stored episodes (memory_precision).
     #[arg(long)]
     pub skip_precision: bool,
+    #[command(flatten)]
+    pub budget: TimeBudgetArg,
     /// Print the results JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -79,6 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         seed: args.seed,
         skip_precision: args.skip_precision,
         output: args.output.clone(),
+        time_budget: args.budget.duration(),
     };
     plan.validate()?;
     if let Some(out) = &plan.output {

@@ -1,6 +1,6 @@
 //! `rslm run-iteration`: one pass of the loop over train-pool (or held-out) tasks.
 
-use crate::cli::{BackendArgs, DbArg, TaskSetArgs, VerifyArgs, lab_config};
+use crate::cli::{BackendArgs, DbArg, TaskSetArgs, TimeBudgetArg, VerifyArgs, lab_config};
 use crate::iterate::{IterationPlan, IterationSummary, Mode, TaskOrder};
 use crate::lab::{Lab, StoreAccess};
 use crate::memory::Strategy;
@@ -44,6 +44,8 @@ pub struct Args {
     /// Continue the newest interrupted run with the same settings, skipping its finished tasks.
     #[arg(long)]
     pub resume: bool,
+    #[command(flatten)]
+    pub budget: TimeBudgetArg,
     /// Print a machine-readable summary.
     #[arg(long)]
     pub json: bool,
@@ -66,6 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         retrieval: args.retrieval,
         seed: args.seed,
         resume: args.resume,
+        time_budget: args.budget.duration(),
     };
     plan.validate()?;
     let summary = crate::iterate::run(&mut Lab::open(config)?, &plan)?;

@@ -79,6 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             retrieval: args.retrieval,
             seed: args.seed,
             resume: false,
+            time_budget: None,
         },
         consolidation: ConsolidationPlan {
             min_evidence: args.min_evidence,
@@ -93,6 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             seed: args.seed,
             skip_precision: false,
             output: None,
+            time_budget: None,
         },
         output_dir: args.output_dir.clone(),
     };

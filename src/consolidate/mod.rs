@@ -203,7 +203,7 @@ pub fn run(lab: &mut crate::lab::Lab, plan: &ConsolidationPlan) -> anyhow::Resul
             temperature: lab.backend_config.temperature,
             max_tokens: lab.backend_config.max_tokens,
             seed: 0,
-            cancel: crate::iterate::cancel_flag(),
+            cancel: crate::stop::flag(),
         };
         consolidate_with_model(&mut lab.store, &tasks, &heldout, &ctx, min_evidence, run_id)
     };

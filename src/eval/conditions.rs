@@ -189,7 +189,11 @@ impl ConditionRun<'_> {
         match stop {
             Stop::Completed => {}
             Stop::Cancelled => {
-                anyhow::bail!("eval interrupted during condition {}", condition.as_str())
+                anyhow::bail!(
+                    "eval {} during condition {}",
+                    crate::stop::reason(),
+                    condition.as_str()
+                )
             }
             Stop::BackendFailed(e) => {
                 return Err(e.context(format!(

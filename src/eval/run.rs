@@ -9,7 +9,6 @@ use super::report::{
     AdapterComparison, ConditionResult, EvalReport, MemoryPrecisionDetail, PairedComparison,
     RegressionCheck, SCHEMA_VERSION, TaskOutcome, compare_with_baseline,
 };
-use crate::iterate::cancel_flag;
 use crate::lab::Lab;
 use crate::memory::Strategy;
 use crate::store::runs::{NewRun, RunKind, RunStatus};
@@ -32,6 +31,8 @@ pub struct EvalPlan {
     pub skip_precision: bool,
     /// Where the results JSON goes.
     pub output: Option<PathBuf>,
+    /// Stop after this long, as Ctrl-C would (the eval ends with an error, nothing is stored).
+    pub time_budget: Option<std::time::Duration>,
 }
 
 impl EvalPlan {
@@ -54,6 +55,9 @@ impl EvalPlan {
 /// Runs the eval, stores it and writes the results JSON.
 pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
     plan.validate()?;
+    if let Some(budget) = plan.time_budget {
+        crate::stop::after(budget, "the eval");
+    }
     let n = plan.n;
     let simulation = lab.backend.is_simulation();
     let conditions = &plan.conditions;
@@ -102,7 +106,7 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
         temperature: lab.backend_config.temperature,
         max_tokens: lab.backend_config.max_tokens,
         seed: plan.seed,
-        cancel: cancel_flag(),
+        cancel: crate::stop::flag(),
     };
     let adapter_ref = adapter.as_ref().map(|a| a.reference.clone());
     let outcome = (|| -> anyhow::Result<(Vec<ConditionResult>, Option<RegressionCheck>)> {

@@ -14,7 +14,6 @@ pub mod decision;
 
 use crate::eval::conditions::{Condition, ConditionRun};
 use crate::eval::report::TaskOutcome;
-use crate::iterate::cancel_flag;
 use crate::iterate::pipeline::CachedJudge;
 use crate::lab::Lab;
 use crate::store::adapters::Adapter;
@@ -165,7 +164,7 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
             temperature,
             max_tokens,
             seed: plan.seed,
-            cancel: cancel_flag(),
+            cancel: crate::stop::flag(),
         };
         eprintln!(
             "promote-adapter: {what}: {} tasks under {current_label}",

@@ -142,26 +142,3 @@ pub fn prepare_jobs(
         })
         .collect()
 }
-
-/// The process-wide stop flag, set by the first Ctrl-C; a second Ctrl-C exits at once.
-pub fn cancel_flag() -> &'static std::sync::atomic::AtomicBool {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    static FLAG: OnceLock<AtomicBool> = OnceLock::new();
-    let mut installed = false;
-    let flag = FLAG.get_or_init(|| {
-        installed = true;
-        AtomicBool::new(false)
-    });
-    if installed {
-        let _ = ctrlc::set_handler(|| {
-            let flag = FLAG.get().expect("flag initialised");
-            if flag.swap(true, Ordering::SeqCst) {
-                eprintln!("\ninterrupted twice: exiting now");
-                std::process::exit(130);
-            }
-            eprintln!("\ninterrupted: finishing the tasks in flight (Ctrl-C again to exit now)");
-        });
-    }
-    flag
-}

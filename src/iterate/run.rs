@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::pipeline::{self, Counters, Stop};
 use super::progress::Progress;
-use super::{MemoryUse, Mode, TaskOrder, cancel_flag, prepare_jobs, select_tasks};
+use super::{MemoryUse, Mode, TaskOrder, prepare_jobs, select_tasks};
 use crate::lab::Lab;
 use crate::memory::Strategy;
 use crate::prompt::PROMPT_VERSION;
@@ -29,6 +29,8 @@ pub struct IterationPlan {
     pub seed: u64,
     /// Continue the newest interrupted run with the same settings.
     pub resume: bool,
+    /// Stop after this long, as Ctrl-C would (the run is `interrupted`, `--resume` continues it).
+    pub time_budget: Option<std::time::Duration>,
 }
 
 impl IterationPlan {
@@ -77,6 +79,9 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
             lab.split_config.heldout_size,
             lab.split.train.len() + lab.split.heldout.len()
         );
+    }
+    if let Some(budget) = plan.time_budget {
+        crate::stop::after(budget, "the run");
     }
     let backend = lab.backend.clone();
     let heldout_ids = lab.heldout_ids();
@@ -183,7 +188,7 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
         backend.as_ref(),
         &judge,
         shape,
-        cancel_flag(),
+        crate::stop::flag(),
         &counters,
         |outcome| {
             if outcome.attempts.iter().any(|a| a.verdict.passed()) {

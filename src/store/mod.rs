@@ -72,7 +72,7 @@ impl Store {
             remove_database_files(path);
         }
         // Whatever SQLite says (malformed, read-only, locked), it says it about this file.
-        result.with_context(|| path.display().to_string())
+        result.map_err(|e| explain_read_only(e, path))
     }
 
     /// SQLite's quick check of every page: a damaged file is an error naming it, instead of a
@@ -119,7 +119,7 @@ impl Store {
             store.migrate()?;
             store.mark_stale_runs()
         })()
-        .with_context(|| path.display().to_string())?;
+        .map_err(|e| explain_read_only(e, path))?;
         Ok(store)
     }
 
@@ -231,6 +231,24 @@ impl Store {
 
 /// Refuses files that are not SQLite, SQLite files of another application, and stores made by a
 /// newer rslm — before anything writes to them.
+/// Names the store in an error of opening it; a store that cannot be written (the file or its
+/// folder is read-only) gets a message saying what still works.
+fn explain_read_only(err: anyhow::Error, path: &Path) -> anyhow::Error {
+    let read_only = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<rusqlite::Error>()
+            .is_some_and(|e| e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly))
+    });
+    if read_only {
+        anyhow::anyhow!(
+            "{} cannot be written (the file or its folder is read-only); this command writes to the store, while listings and plot only read it",
+            path.display()
+        )
+    } else {
+        err.context(path.display().to_string())
+    }
+}
+
 fn check_is_rslm_file(path: &Path) -> anyhow::Result<()> {
     let db = path.display();
     let len = std::fs::metadata(path)
@@ -250,15 +268,19 @@ fn check_is_rslm_file(path: &Path) -> anyhow::Result<()> {
             );
         }
     }
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .with_context(|| format!("cannot open database {db}"))?;
-    let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let tables: i64 = conn.query_row(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
-        [],
-        |r| r.get(0),
-    )?;
+    let conn = read_only_connection(path).with_context(|| format!("cannot open database {db}"))?;
+    let (app, version, tables) = (|| -> rusqlite::Result<(i32, i64, i64)> {
+        Ok((
+            conn.query_row("PRAGMA application_id", [], |r| r.get(0))?,
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0))?,
+            conn.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )?,
+        ))
+    })()
+    .with_context(|| format!("cannot read database {db}"))?;
     if app != APPLICATION_ID && !(app == 0 && version == 0 && tables == 0) {
         anyhow::bail!(
             "{db} is an SQLite database of another application, not an rslm store; refusing to touch it"

@@ -11,15 +11,22 @@ use crate::support::{count, tempdir};
 /// A mock iteration of 2,000 tasks x 8 candidates (far longer than these tests let it run),
 /// returned once its run is recorded in the store.
 fn start_long_run(dir: &Path) -> (Child, PathBuf) {
+    start_long_run_with(dir, &[])
+}
+
+/// The long run, with more arguments; the task file is made once per folder.
+fn start_long_run_with(dir: &Path, extra: &[&str]) -> (Child, PathBuf) {
     let tasks = dir.join("big.jsonl");
     let db = dir.join("m.sqlite");
     let rslm = assert_cmd::cargo::cargo_bin("rslm");
-    let made = Command::new(&rslm)
-        .args(["seed-tasks", "--regen", "--count", "2000", "--out"])
-        .arg(&tasks)
-        .output()
-        .unwrap();
-    assert!(made.status.success());
+    if !tasks.exists() {
+        let made = Command::new(&rslm)
+            .args(["seed-tasks", "--regen", "--count", "2000", "--out"])
+            .arg(&tasks)
+            .output()
+            .unwrap();
+        assert!(made.status.success());
+    }
     let child = Command::new(&rslm)
         .args([
             "run-iteration",
@@ -33,6 +40,7 @@ fn start_long_run(dir: &Path) -> (Child, PathBuf) {
         .arg(&tasks)
         .arg("--db")
         .arg(&db)
+        .args(extra)
         .env_remove("RSLM_BACKEND")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -104,4 +112,35 @@ fn a_run_killed_with_sigkill_is_marked_interrupted_on_the_next_open() {
         .unwrap();
     assert!(init.status.success());
     assert_eq!(status(&db), "interrupted");
+}
+
+#[test]
+fn a_used_up_time_budget_stops_a_run_as_ctrl_c_does_and_resume_continues_it() {
+    let dir = tempdir();
+    let (child, db) = start_long_run_with(dir.path(), &["--time-budget", "1"]);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("time budget: the run stops after 1 s"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("time budget of 1 s used up"), "{stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+    assert_eq!(status(&db), "interrupted");
+    let first = count(&db, "SELECT count(*) FROM run_tasks");
+    assert!(
+        first < 1960,
+        "it ran on past its budget: {first} tasks done"
+    );
+
+    let (child, _) = start_long_run_with(dir.path(), &["--time-budget", "1", "--resume"]);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM runs"),
+        1,
+        "resume is the same run"
+    );
+    assert!(count(&db, "SELECT count(*) FROM run_tasks") > first);
 }

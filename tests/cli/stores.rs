@@ -76,3 +76,62 @@ fn a_damaged_store_is_named_by_init_db_and_not_called_up_to_date() {
         .stderr(contains(db.display().to_string()))
         .stderr(contains("up to date").not());
 }
+
+/// `rslm` as a user for whom `path`'s folder is read-only. Root ignores file modes, so when the
+/// tests run as root (CI does) the command runs as `nobody`, for whom the modes hold.
+fn rslm_without_write_access() -> assert_cmd::Command {
+    use std::os::unix::process::CommandExt as _;
+    let mut command = crate::support::command::Rslm::new().into_command();
+    if rustix::process::geteuid().is_root() {
+        command.uid(65534).gid(65534);
+    }
+    assert_cmd::Command::from_std(command)
+}
+
+#[test]
+fn a_store_in_a_read_only_folder_can_be_read_and_a_write_names_the_store() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempdir();
+    let folder = dir.path().join("read-only");
+    std::fs::create_dir(&folder).unwrap();
+    let db = folder.join("m.sqlite");
+    rslm().args(["init-db", "--db"]).arg(&db).assert().success();
+    let before = std::fs::read(&db).unwrap();
+    let mode = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    mode(dir.path(), 0o755);
+    mode(&db, 0o444);
+    mode(&folder, 0o555);
+
+    for args in [
+        vec!["list-adapters"],
+        vec!["rules", "list"],
+        vec!["procedures", "list"],
+    ] {
+        rslm_without_write_access()
+            .args(&args)
+            .arg("--db")
+            .arg(&db)
+            .assert()
+            .success();
+    }
+    for args in [vec!["init-db"], vec!["rules", "retire", "1"]] {
+        rslm_without_write_access()
+            .args(&args)
+            .arg("--db")
+            .arg(&db)
+            .assert()
+            .code(1)
+            .stderr(contains(format!("{} cannot be written", db.display())));
+    }
+
+    mode(&folder, 0o755);
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the store changed");
+    let names: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names, [std::ffi::OsString::from("m.sqlite")]);
+}
