@@ -22,6 +22,7 @@ const LOWER: &[&str] = &[
     "memory",
     "output",
     "plot",
+    "progress",
     "prompt",
     "self_improve",
     "store",
