@@ -26,11 +26,14 @@ pub mod tasks;
 pub mod train;
 pub mod verify;
 
-use clap::Parser as _;
+use clap::FromArgMatches as _;
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main_entry() -> i32 {
-    let cli = match cli::Cli::try_parse() {
+    let parsed = cli::command()
+        .try_get_matches()
+        .and_then(|matches| cli::Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
             if let Some(message) = cli::explain_env_error(&err) {
