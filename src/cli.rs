@@ -50,11 +50,15 @@ pub enum Command {
     ListAdapters(commands::adapters::ListArgs),
     /// Make one adapter the active one (or --none); recorded in the activation history.
     SetActiveAdapter(commands::adapters::SetActiveArgs),
-    /// Return to the previously active adapter (or to none).
+    /// Return to the previously active adapter (or to none); with --name X, only when X is the
+    /// active one (the original's meaning: take X out of service).
     RollbackAdapter(commands::adapters::RollbackArgs),
     /// The promotion gate: activate a candidate adapter only if it beats the active one (or the
     /// base model) on the held-out set and does not regress on a check set.
     PromoteAdapter(commands::promote_adapter::Args),
+    /// Delete the verified episodes, failures, procedures and rules (the original's command);
+    /// runs, eval results and adapters are kept.
+    WipeMemory(commands::wipe_memory::Args),
 }
 
 /// `--db`: the SQLite store.
@@ -122,6 +126,50 @@ impl TimeBudgetArg {
     }
 }
 
+/// Environment variables a command reads that no option of its own shows as `[env: ...]`
+/// (fallbacks, the API key, start-up and diagnostic settings): each listed in the `--help` of
+/// every command that reads it, keyed by an option only such commands have.
+const ENVIRONMENT_NOTES: &[(&str, &str)] = &[
+    (
+        "backend",
+        "OPENAI_BASE_URL  server URL when neither --base-url nor RSLM_BASE_URL is set",
+    ),
+    (
+        "backend",
+        "RSLM_API_KEY  bearer token, else OPENAI_API_KEY (environment only; never logged or stored)",
+    ),
+    (
+        "python",
+        "RSLM_VERIFY_START_TIMEOUT  seconds a verifier worker may take to start (default 60)",
+    ),
+    (
+        "python",
+        "RSLM_VERIFY_DISABLE  isolation layers to leave out, for diagnosis only",
+    ),
+    (
+        "learning_rate",
+        "RSLM_TRAIN_PYTHON  training interpreter (default .rslm/train-venv/bin/python)",
+    ),
+];
+
+/// The command tree, each subcommand's help ending with the environment it reads beyond its
+/// options (`ENVIRONMENT_NOTES`) and the exit codes.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory as _;
+    Cli::command().mut_subcommands(|sub| {
+        let lines: Vec<&str> = ENVIRONMENT_NOTES
+            .iter()
+            .filter(|(arg, _)| sub.get_arguments().any(|a| a.get_id() == *arg))
+            .map(|(_, line)| *line)
+            .collect();
+        if lines.is_empty() {
+            return sub.after_help(EXIT_CODES);
+        }
+        let text = format!("Environment:\n  {}\n\n{EXIT_CODES}", lines.join("\n  "));
+        sub.after_help(text)
+    })
+}
+
 /// Rewrites clap's message for a bad value that came from an environment variable, so the
 /// user learns which variable to fix.
 pub fn explain_env_error(err: &clap::Error) -> Option<String> {
@@ -165,8 +213,7 @@ pub fn explain_env_error(err: &clap::Error) -> Option<String> {
 mod tests {
     #[test]
     fn command_tree_is_consistent() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
+        super::command().debug_assert();
     }
 }
 
@@ -176,13 +223,16 @@ pub struct BackendArgs {
     /// Generation backend.
     #[arg(long, env = "RSLM_BACKEND", value_enum, default_value = "mock")]
     pub backend: crate::backend::BackendKind,
-    /// Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.
+    /// Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (when neither
+    /// this nor RSLM_BASE_URL is set: OPENAI_BASE_URL).
     #[arg(long, env = "RSLM_BASE_URL")]
     pub base_url: Option<String>,
     /// Model name as the server knows it.
     #[arg(long, env = "RSLM_MODEL")]
     pub model: Option<String>,
-    /// API key, sent as a bearer token; never logged or stored.
+    /// API key, sent as a bearer token; never logged or stored. Read from the environment only
+    /// (a flag would show it in the process list), so the flag is hidden and the variables are
+    /// listed in the command's help (`ENVIRONMENT_NOTES`).
     #[arg(
         long = "api-key-from-env",
         env = "RSLM_API_KEY",
@@ -190,6 +240,24 @@ pub struct BackendArgs {
         hide = true
     )]
     pub api_key: Option<String>,
+    /// Endpoint (openai backend): `chat` sends chat messages and the server applies the model's
+    /// chat template; `completions` sends to /v1/completions one plain text, with no chat
+    /// template: the system text, each worked example's task and verified code, then the task,
+    /// separated by blank lines (for base models and servers without a chat template).
+    #[arg(long, value_enum, default_value = "chat")]
+    pub api: crate::backend::Api,
+    /// Nucleus sampling: only the most likely tokens up to this probability mass, in (0, 1]
+    /// (openai backend; sent only when given).
+    #[arg(long, value_parser = top_p)]
+    pub top_p: Option<f32>,
+    /// Sample only from the K most likely tokens, 1 to 1000 (openai backend; sent only when
+    /// given; llama.cpp and vLLM honour it, OpenAI's own API rejects it).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_TOP_K))]
+    pub top_k: Option<u32>,
+    /// Stop generating before this text; repeat for several, at most 4, each 1 to 256 bytes
+    /// (openai backend).
+    #[arg(long = "stop", value_name = "TEXT", value_parser = stop_sequence)]
+    pub stop: Vec<String>,
     /// Sampling temperature.
     #[arg(long, env = "RSLM_TEMPERATURE", default_value_t = 0.2, value_parser = temperature)]
     pub temperature: f32,
@@ -216,11 +284,28 @@ pub struct BackendArgs {
 impl BackendArgs {
     /// The domain's view of these flags (clap has range-checked them).
     pub fn config(&self) -> crate::backend::BackendConfig {
+        // The RSLM_ variables (and the flag) win; OpenAI's conventional ones are fallbacks.
+        let (base_url, base_url_origin) = match &self.base_url {
+            Some(url) => (Some(url.clone()), "--base-url (RSLM_BASE_URL)"),
+            None => (non_empty_env("OPENAI_BASE_URL"), "OPENAI_BASE_URL"),
+        };
+        let (api_key, api_key_variable) = match &self.api_key {
+            Some(key) => (Some(key.clone()), "RSLM_API_KEY"),
+            None => (non_empty_env("OPENAI_API_KEY"), "OPENAI_API_KEY"),
+        };
         crate::backend::BackendConfig {
             kind: self.backend,
-            base_url: self.base_url.clone(),
+            base_url,
+            base_url_origin,
             model: self.model.clone(),
-            api_key: self.api_key.clone(),
+            api_key,
+            api_key_variable,
+            api: self.api,
+            sampling: crate::backend::Sampling {
+                top_p: self.top_p,
+                top_k: self.top_k,
+                stop: self.stop.clone(),
+            },
             temperature: self.temperature,
             max_tokens: self.max_tokens,
             concurrency: self.concurrency,
@@ -245,6 +330,10 @@ pub struct VerifyArgs {
     #[arg(long = "verify-workers", default_value_t = 0,
           value_parser = clap::value_parser!(u32).range(0..=MAX_VERIFY_WORKERS))]
     pub verify_workers: u32,
+    /// Python interpreter that runs candidates (default: python3 on PATH). When pytest mode finds
+    /// no pytest in it, the project environment .rslm/venv is used (or created) instead.
+    #[arg(long, env = "RSLM_PYTHON")]
+    pub python: Option<PathBuf>,
 }
 
 impl VerifyArgs {
@@ -259,12 +348,44 @@ impl VerifyArgs {
         };
         let mut config = VerifierConfig::new(mode);
         config.workers = self.verify_workers as usize;
+        config.python = self.python.clone();
+        config.project_env = true;
         if let Some(seconds) = self.verify_timeout {
             config.timeout = std::time::Duration::try_from_secs_f64(seconds)
                 .unwrap_or(std::time::Duration::ZERO);
         }
         config
     }
+}
+
+/// The largest `--top-k`.
+pub const MAX_TOP_K: i64 = 1000;
+
+/// The longest stop sequence, in bytes.
+const MAX_STOP_BYTES: usize = 256;
+
+/// An environment variable's value, unless it is unset or blank (as clap treats its own).
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `--top-p`: a number in (0, 1].
+fn top_p(text: &str) -> Result<f32, String> {
+    match text.trim().parse::<f32>() {
+        Ok(p) if p > 0.0 && p <= 1.0 => Ok(p),
+        _ => Err(format!("expected a number in (0, 1], got `{text}`")),
+    }
+}
+
+/// `--stop`: 1 to `MAX_STOP_BYTES` bytes.
+fn stop_sequence(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.len() > MAX_STOP_BYTES {
+        return Err(format!(
+            "a stop sequence is 1 to {MAX_STOP_BYTES} bytes, got {} bytes",
+            text.len()
+        ));
+    }
+    Ok(text.to_string())
 }
 
 /// The most verifier workers a command may start (each is two Python processes, ~30 MB).

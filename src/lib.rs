@@ -19,6 +19,7 @@ pub(crate) mod lab;
 pub(crate) mod memory;
 pub(crate) mod output;
 pub mod plot;
+pub(crate) mod progress;
 pub(crate) mod prompt;
 pub(crate) mod self_improve;
 pub(crate) mod stop;
@@ -27,11 +28,14 @@ pub mod tasks;
 pub mod train;
 pub mod verify;
 
-use clap::Parser as _;
+use clap::FromArgMatches as _;
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main_entry() -> i32 {
-    let cli = match cli::Cli::try_parse() {
+    let parsed = cli::command()
+        .try_get_matches()
+        .and_then(|matches| cli::Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
             if let Some(message) = cli::explain_env_error(&err) {
@@ -57,12 +61,17 @@ pub fn main_entry() -> i32 {
     }
 }
 
+/// Logs go to stderr, coloured only for a person at a terminal: a file or a pipe gets plain
+/// text, and `NO_COLOR` (any non-empty value, no-color.org) turns colour off everywhere.
 fn init_logging() {
+    use std::io::IsTerminal as _;
     let filter =
         tracing_subscriber::EnvFilter::try_from_env("RSLM_LOG").unwrap_or_else(|_| "warn".into());
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && !no_color)
         .with_target(false)
         .try_init();
 }

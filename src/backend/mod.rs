@@ -6,7 +6,7 @@ pub mod mock;
 mod open;
 pub mod openai;
 
-pub use open::{BackendConfig, BackendKind, open};
+pub use open::{Api, BackendConfig, BackendKind, MAX_STOP_SEQUENCES, Sampling, open};
 
 use serde::{Deserialize, Serialize};
 

@@ -3,8 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use super::openai::{Api, Sampling};
 use super::{Backend, mock, openai};
 use crate::error::UsageError;
+
+/// OpenAI's limit on stop sequences per request.
+pub const MAX_STOP_SEQUENCES: usize = 4;
 
 /// Which backend produces candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -12,7 +16,7 @@ use crate::error::UsageError;
 pub enum BackendKind {
     /// The built-in simulator of a weak model (results are labelled as simulation).
     Mock,
-    /// Any OpenAI-compatible chat/completions server.
+    /// Any OpenAI-compatible server (chat or completions endpoint).
     Openai,
 }
 
@@ -22,9 +26,18 @@ pub enum BackendKind {
 pub struct BackendConfig {
     pub kind: BackendKind,
     pub base_url: Option<String>,
+    /// Where `base_url` came from, for messages (`--base-url (RSLM_BASE_URL)` or
+    /// `OPENAI_BASE_URL`).
+    pub base_url_origin: &'static str,
     pub model: Option<String>,
     /// Sent as a bearer token; never logged, stored or printed.
     pub api_key: Option<String>,
+    /// The variable `api_key` came from (`RSLM_API_KEY` or `OPENAI_API_KEY`), for messages.
+    pub api_key_variable: &'static str,
+    /// The server's endpoint that generates (openai).
+    pub api: Api,
+    /// `top_p`, `top_k`, `stop`: sent only when set (openai; the simulator ignores them).
+    pub sampling: Sampling,
     pub temperature: f32,
     pub max_tokens: u32,
     /// Requests in flight at once (openai).
@@ -58,13 +71,13 @@ impl BackendConfig {
         if self.kind == BackendKind::Openai {
             let Some(base_url) = non_empty(&self.base_url) else {
                 return Err(UsageError(
-                    "--backend openai needs --base-url or RSLM_BASE_URL".into(),
+                    "--backend openai needs --base-url, RSLM_BASE_URL or OPENAI_BASE_URL".into(),
                 ));
             };
             if let Err(error) = openai::check_base_url(&base_url) {
                 return Err(UsageError(format!(
-                    "--base-url (RSLM_BASE_URL): {error:#}; a server URL looks like \
-                     http://127.0.0.1:8080/v1"
+                    "{}: {error:#}; a server URL looks like http://127.0.0.1:8080/v1",
+                    self.base_url_origin
                 )));
             }
             if non_empty(&self.model).is_none() {
@@ -73,10 +86,10 @@ impl BackendConfig {
                 ));
             }
             if let Some(key) = &self.api_key {
-                check_api_key(key)?;
+                check_api_key(key, self.api_key_variable)?;
             }
         }
-        Ok(())
+        check_stop_sequences(&self.sampling.stop)
     }
 
     /// What the openai backend is opened with.
@@ -89,14 +102,28 @@ impl BackendConfig {
             request_deadline: self.request_deadline,
             max_retries: self.max_retries,
             connect_timeout: Duration::from_secs(5),
+            api: self.api,
+            sampling: self.sampling.clone(),
         }
     }
+}
+
+/// At most `MAX_STOP_SEQUENCES` (each flag value is checked by clap).
+fn check_stop_sequences(stop: &[String]) -> Result<(), UsageError> {
+    if stop.len() > MAX_STOP_SEQUENCES {
+        return Err(UsageError(format!(
+            "--stop is given {} times; at most {MAX_STOP_SEQUENCES} stop sequences are allowed \
+             (OpenAI's limit)",
+            stop.len()
+        )));
+    }
+    Ok(())
 }
 
 /// A bearer token is visible ASCII (RFC 6750); anything else (a line break pasted with the key,
 /// a space, a control or non-ASCII character) cannot go into the header. The message names the
 /// variable and the position, never the key.
-fn check_api_key(key: &str) -> Result<(), UsageError> {
+fn check_api_key(key: &str, variable: &str) -> Result<(), UsageError> {
     match key.chars().position(|c| !c.is_ascii_graphic()) {
         None => Ok(()),
         Some(at) => {
@@ -107,7 +134,7 @@ fn check_api_key(key: &str) -> Result<(), UsageError> {
                 _ => "a non-ASCII character",
             };
             Err(UsageError(format!(
-                "RSLM_API_KEY holds {what} (character {} of {}); an API key is visible ASCII \
+                "{variable} holds {what} (character {} of {}); an API key is visible ASCII \
                  only: set the variable to the key alone",
                 at + 1,
                 key.chars().count()

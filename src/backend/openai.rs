@@ -1,11 +1,18 @@
-//! The real-model backend: any server that speaks OpenAI's `chat/completions` (llama.cpp's
-//! server, vLLM, Ollama, hosted APIs over http or https).
+//! The real-model backend: any server that speaks OpenAI's `chat/completions` or `completions`
+//! (llama.cpp's server, vLLM, Ollama, hosted APIs over http or https).
 //!
 //! Decisions worth knowing:
-//! - `base_url` is the API root that `/chat/completions` and `/models` hang off, as in OpenAI's
-//!   own clients: `http://127.0.0.1:8080/v1`. Trailing slashes are ignored, a bare
-//!   `http://host:port` gets `/v1` appended, and a pasted `.../chat/completions` is cut back to
-//!   the root. Any other path is kept as given (providers that mount the API elsewhere).
+//! - `base_url` is the API root that `/chat/completions`, `/completions` and `/models` hang off,
+//!   as in OpenAI's own clients: `http://127.0.0.1:8080/v1`. Trailing slashes are ignored, a bare
+//!   `http://host:port` gets `/v1` appended, and a pasted `.../chat/completions` or
+//!   `.../completions` is cut back to the root. Any other path is kept as given (providers that
+//!   mount the API elsewhere).
+//! - `Api::Completions` is for base models and servers without a chat template (their chat
+//!   endpoint answers 400): the chat request is rendered as one plain text
+//!   (`completion_prompt`), with no chat template; the reply's `text` is read as a chat reply's
+//!   content is.
+//! - Sampling settings beyond temperature (`top_p`, `top_k`, `stop`) are sent only when set:
+//!   OpenAI's own API rejects `top_k`, and a server's defaults stay in force otherwise.
 //! - The pipeline is threaded and blocking, the HTTP client async: the backend owns one small
 //!   tokio runtime and every `generate` call `block_on`s its own future on the calling thread,
 //!   so N pipeline threads give N requests in flight. Do not call `generate` from inside another
@@ -61,6 +68,39 @@ const LIST_BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// no server sends, so a choice text holding it is known to be cut there.
 const CUT_MARK: char = '\u{FFFF}';
 
+/// Which endpoint generates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Api {
+    /// `POST /chat/completions` with the prompt as messages; the server applies the model's
+    /// chat template.
+    #[default]
+    Chat,
+    /// `POST /completions` with the prompt rendered as plain text (`completion_prompt`); no chat
+    /// template is applied.
+    Completions,
+}
+
+impl Api {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::Chat => "chat",
+            Api::Completions => "completions",
+        }
+    }
+}
+
+/// Sampling settings sent only when set (the server's defaults apply otherwise).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Sampling {
+    /// Nucleus sampling mass, in (0, 1].
+    pub top_p: Option<f32>,
+    /// Sample from the `top_k` most likely tokens (llama.cpp, vLLM; not OpenAI's own API).
+    pub top_k: Option<u32>,
+    /// Stop sequences: generation ends before any of them.
+    pub stop: Vec<String>,
+}
+
 /// How to reach an OpenAI-compatible server.
 #[derive(Clone)]
 pub struct OpenAiConfig {
@@ -78,6 +118,10 @@ pub struct OpenAiConfig {
     pub max_retries: u32,
     /// Deadline for establishing a TCP connection.
     pub connect_timeout: Duration,
+    /// The endpoint that generates.
+    pub api: Api,
+    /// `top_p`, `top_k` and `stop`, each sent only when set.
+    pub sampling: Sampling,
 }
 
 impl Default for OpenAiConfig {
@@ -90,6 +134,8 @@ impl Default for OpenAiConfig {
             request_deadline: Duration::from_secs(300),
             max_retries: 4,
             connect_timeout: Duration::from_secs(5),
+            api: Api::Chat,
+            sampling: Sampling::default(),
         }
     }
 }
@@ -122,6 +168,8 @@ impl fmt::Debug for OpenAiConfig {
             .field("request_deadline", &self.request_deadline)
             .field("max_retries", &self.max_retries)
             .field("connect_timeout", &self.connect_timeout)
+            .field("api", &self.api)
+            .field("sampling", &self.sampling)
             .finish()
     }
 }
@@ -210,7 +258,8 @@ struct Inner {
     config: OpenAiConfig,
     /// Normalized root without credentials, for messages.
     api_root: String,
-    chat_url: String,
+    /// `/chat/completions` or `/completions`, by `config.api`.
+    generate_url: String,
     models_url: String,
     /// llama.cpp's `/lora-adapters`, at the server root (the API root without a final `/v1`).
     lora_url: String,
@@ -249,7 +298,10 @@ impl OpenAiBackend {
         let inner = Inner {
             client,
             api_root: shown.as_str().trim_end_matches('/').to_string(),
-            chat_url: format!("{root_str}/chat/completions"),
+            generate_url: match config.api {
+                Api::Chat => format!("{root_str}/chat/completions"),
+                Api::Completions => format!("{root_str}/completions"),
+            },
             models_url: format!("{root_str}/models"),
             lora_url: server_root(&root),
             secret: Secret(config.api_key.clone()),
@@ -302,6 +354,44 @@ impl Backend for OpenAiBackend {
     }
 }
 
+/// The chat messages of a request: the system message, each worked example as a user and an
+/// assistant turn, then the task.
+fn chat_messages(request: &GenerationRequest) -> Vec<Value> {
+    let mut messages = Vec::with_capacity(2 + 2 * request.shots.len());
+    if !request.system.is_empty() {
+        messages.push(json!({"role": "system", "content": request.system}));
+    }
+    for shot in &request.shots {
+        messages.push(json!({"role": "user", "content": shot.user}));
+        messages.push(json!({"role": "assistant", "content": shot.assistant}));
+    }
+    messages.push(json!({"role": "user", "content": request.user}));
+    messages
+}
+
+/// The prompt of `Api::Completions`: the texts of the chat messages in their order (the system
+/// text, each worked example's task then its verified code, the task), separated by blank lines,
+/// with no chat template and no role names. A base model reads the examples as a document of
+/// tasks each followed by its function, and continues the last task with its function.
+pub fn completion_prompt(request: &GenerationRequest) -> String {
+    let mut parts: Vec<&str> = Vec::with_capacity(2 + 2 * request.shots.len());
+    if !request.system.is_empty() {
+        parts.push(&request.system);
+    }
+    for shot in &request.shots {
+        parts.push(&shot.user);
+        parts.push(&shot.assistant);
+    }
+    parts.push(&request.user);
+    let mut text = parts
+        .iter()
+        .map(|p| p.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    text.push('\n');
+    text
+}
+
 /// `/lora-adapters` at the server root: the API root without a final `/v1`.
 fn server_root(api_root: &reqwest::Url) -> String {
     let root = api_root.as_str().trim_end_matches('/');
@@ -329,6 +419,7 @@ fn api_root(base_url: &str) -> anyhow::Result<reqwest::Url> {
     let path = url.path().trim_end_matches('/').to_string();
     let path = path
         .strip_suffix("/chat/completions")
+        .or_else(|| path.strip_suffix("/completions"))
         .unwrap_or(&path)
         .to_string();
     let path = if path.is_empty() { "/v1".into() } else { path };
@@ -702,7 +793,7 @@ impl Inner {
         let mut attempt = 0;
         loop {
             let started = Instant::now();
-            let post = self.client.post(&self.chat_url).json(&body);
+            let post = self.client.post(&self.generate_url).json(&body);
             let result = self.send(post, limit, &deadline).await;
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
             let failure = match result {
@@ -783,31 +874,36 @@ impl Inner {
         }
     }
 
-    /// The JSON body of a chat request.
+    /// The JSON body of a request: chat messages, or for `Api::Completions` the same prompt as
+    /// one text; the optional sampling settings only when set.
     fn body(&self, request: &GenerationRequest, n: usize, seed: u64) -> Value {
-        let mut messages = Vec::with_capacity(2 + 2 * request.shots.len());
-        if !request.system.is_empty() {
-            messages.push(json!({"role": "system", "content": request.system}));
-        }
-        for shot in &request.shots {
-            messages.push(json!({"role": "user", "content": shot.user}));
-            messages.push(json!({"role": "assistant", "content": shot.assistant}));
-        }
-        messages.push(json!({"role": "user", "content": request.user}));
         let model = match &request.adapter {
             Some(AdapterRef::ModelName(name)) => name.as_str(),
             _ => self.config.model.as_str(),
         };
         let mut body = json!({
             "model": model,
-            "messages": messages,
             "temperature": request.temperature,
             "max_tokens": request.max_tokens,
             "seed": seed,
             "stream": false,
         });
+        match self.config.api {
+            Api::Chat => body["messages"] = json!(chat_messages(request)),
+            Api::Completions => body["prompt"] = json!(completion_prompt(request)),
+        }
         if n > 1 {
             body["n"] = json!(n);
+        }
+        let sampling = &self.config.sampling;
+        if let Some(top_p) = sampling.top_p {
+            body["top_p"] = json!(top_p);
+        }
+        if let Some(top_k) = sampling.top_k {
+            body["top_k"] = json!(top_k);
+        }
+        if !sampling.stop.is_empty() {
+            body["stop"] = json!(sampling.stop);
         }
         if let Some(AdapterRef::LlamaCpp(scales)) = &request.adapter {
             body["lora"] = json!(
@@ -1529,6 +1625,7 @@ mod tests {
             root(" http://host:1/v1/chat/completions "),
             "http://host:1/v1"
         );
+        assert_eq!(root("http://host:1/v1/completions/"), "http://host:1/v1");
         assert_eq!(root("http://host/openai/v1/"), "http://host/openai/v1");
         assert_eq!(
             api_root("https://api.example.com/v1").unwrap().as_str(),

@@ -1,6 +1,15 @@
 //! `rslm list-adapters`, `set-active-adapter` and `rollback-adapter`: the adapter registry.
 //! An unknown name is an error that changes nothing; every change of the active adapter is
 //! recorded in `adapter_activations` with its time and reason.
+//!
+//! `rollback-adapter --name X` keeps the original's meaning: it takes X out of service. The
+//! original set X inactive; rslm, which keeps the activation history, returns to the adapter
+//! that was active before X (or to the base model). When X is not the active adapter nothing
+//! changes, as in the original, and the output says so. To switch to X, use
+//! `set-active-adapter --name X`.
+//!
+//! The listing is aligned with `format!` widths rather than a table crate (comfy-table, tabled):
+//! one header and one row format, which a crate would not shorten.
 
 use crate::cli::DbArg;
 use crate::store::Store;
@@ -41,7 +50,8 @@ pub struct SetActiveArgs {
 pub struct RollbackArgs {
     #[command(flatten)]
     pub db: DbArg,
-    /// Return to this adapter instead of the previously active one.
+    /// Roll back from this adapter, as in the original: if it is the active one, the adapter
+    /// active before it (or none) becomes active again; if it is not active, nothing changes.
     #[arg(long)]
     pub name: Option<String>,
     /// Why, recorded in the activation history.
@@ -169,17 +179,29 @@ pub fn set_active(args: SetActiveArgs) -> anyhow::Result<()> {
 
 pub fn rollback(args: RollbackArgs) -> anyhow::Result<()> {
     let mut store = Store::open_existing(&args.db.db)?;
-    let (target, reason) = match &args.name {
-        // A named return is a new activation; a later plain rollback comes back from it.
-        Some(name) => (
-            Some(crate::train::registered(&store, name)?),
-            format!("rollback-adapter --name {name}: {}", args.reason),
-        ),
-        None => (
-            store.rollback_target()?,
-            format!("{ROLLBACK_REASON_PREFIX} {}", args.reason),
-        ),
-    };
+    let mut reason = format!("{ROLLBACK_REASON_PREFIX} {}", args.reason);
+    if let Some(name) = &args.name {
+        let current = store.active_adapter()?;
+        // An adapter whose files are gone can still be taken out of service.
+        if current.as_ref().map(|a| a.name.as_str()) != Some(name.as_str()) {
+            if store.adapter_by_name(name)?.is_none() {
+                // The usage error that lists the registered names.
+                crate::train::registered(&store, name)?;
+            }
+            let change = Change {
+                previous: current.clone(),
+                current,
+            };
+            report(
+                &change,
+                &format!("unchanged ({name} is not active)"),
+                args.json,
+            );
+            return Ok(());
+        }
+        reason = format!("{ROLLBACK_REASON_PREFIX} from {name}: {}", args.reason);
+    }
+    let target = store.rollback_target()?;
     let change = store.activate_adapter(target.map(|a| a.id), &reason)?;
     report(&change, "rolled back", args.json);
     Ok(())

@@ -17,7 +17,9 @@ pub struct Args {
     pub backend: BackendArgs,
     #[command(flatten)]
     pub verify: VerifyArgs,
-    /// `all` or a comma list of baseline, memory, semantic, learning, memory_learning.
+    /// `all` (baseline, memory, semantic, memory_learning with the mock backend; baseline,
+    /// memory, learning, memory_learning with openai) or a comma list of baseline, memory,
+    /// semantic, learning, memory_learning.
     #[arg(long, default_value = "all")]
     pub conditions: String,
     /// k of pass@k.

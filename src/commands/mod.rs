@@ -14,6 +14,7 @@ pub mod seed_tasks;
 pub mod self_improve;
 pub mod train_lora;
 pub mod verify;
+pub mod wipe_memory;
 
 use crate::cli::Command;
 use crate::store::knowledge::KnowledgeKind;
@@ -38,5 +39,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::SetActiveAdapter(args) => adapters::set_active(args),
         Command::RollbackAdapter(args) => adapters::rollback(args),
         Command::PromoteAdapter(args) => promote_adapter::run(args),
+        Command::WipeMemory(args) => wipe_memory::run(args),
     }
 }

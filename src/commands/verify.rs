@@ -55,7 +55,8 @@ pub struct Args {
     /// Start a fresh interpreter per candidate instead of forking warm workers.
     #[arg(long)]
     pub spawn_per_candidate: bool,
-    /// Python interpreter (needs pytest for pytest mode).
+    /// Python interpreter (default: python3 on PATH). When pytest mode finds no pytest in it, the
+    /// project environment .rslm/venv is used (or created with scripts/python_env.sh).
     #[arg(long, env = "RSLM_PYTHON")]
     pub python: Option<PathBuf>,
 }
@@ -105,6 +106,7 @@ fn config(args: &Args) -> anyhow::Result<VerifierConfig> {
     config.memory_limit_mb = args.memory_mb;
     config.spawn_per_candidate = args.spawn_per_candidate;
     config.python = args.python.clone();
+    config.project_env = true;
     Ok(config)
 }
 

@@ -102,6 +102,7 @@ pub fn consolidate_offline(
         groups: groups.len(),
         ..Report::default()
     };
+    let progress = crate::progress::Progress::new("consolidate", groups.len(), "task groups");
     for group in &groups {
         for candidate in procedures::propose(group, tasks, judge, min_evidence, run_id) {
             match candidate {
@@ -112,6 +113,7 @@ pub fn consolidate_offline(
                 None => report.procedures_rejected += 1,
             }
         }
+        progress.advance(1);
     }
     for item in rules::derive(&groups, tasks, min_evidence, run_id) {
         let added = store.add_knowledge(&item)?;

@@ -139,6 +139,8 @@ pub struct ConditionRun<'a> {
     pub max_tokens: u32,
     pub seed: u64,
     pub cancel: &'a AtomicBool,
+    /// Advanced by one per finished task.
+    pub(crate) progress: &'a crate::progress::Progress,
 }
 
 impl ConditionRun<'_> {
@@ -183,6 +185,7 @@ impl ConditionRun<'_> {
                     passed,
                     outcome.attempts.len(),
                 ));
+                self.progress.advance(1);
                 Ok(())
             },
         )?;

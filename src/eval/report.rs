@@ -450,7 +450,8 @@ impl EvalReport {
 ///
 /// Columns: condition, pass@1 with its 95% interval, pass@k, the change of pass@1 against the
 /// baseline, McNemar's discordant counts b/c (tasks solved only with the condition / only by
-/// the baseline) and the exact p-value.
+/// the baseline) and the exact p-value. Aligned with `format!` widths, not a table crate
+/// (comfy-table, tabled): one header and one row format, which a crate would not shorten.
 pub fn render_table(report: &EvalReport) -> String {
     let mut out = String::new();
     if report.simulation {

@@ -94,6 +94,11 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
     // Conditions often produce the same answer: verify each distinct one once per eval.
     let judge = crate::iterate::pipeline::CachedJudge::new(verifier);
     let heldout_ids = lab.heldout_ids();
+    let progress = crate::progress::Progress::new(
+        "eval",
+        tasks.len() * conditions.len(),
+        "tasks x conditions",
+    );
     let runner = ConditionRun {
         store,
         backend: backend.as_ref(),
@@ -107,6 +112,7 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
         max_tokens: lab.backend_config.max_tokens,
         seed: plan.seed,
         cancel: crate::stop::flag(),
+        progress: &progress,
     };
     let adapter_ref = adapter.as_ref().map(|a| a.reference.clone());
     let outcome = (|| -> anyhow::Result<(Vec<ConditionResult>, Option<RegressionCheck>)> {
@@ -128,6 +134,7 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
                         "; same requests as {}: its outcomes, reported again, not generated twice",
                         earlier.as_str()
                     ));
+                    progress.advance(tasks.len());
                     (outcomes.clone(), Some(earlier.as_str().to_string()))
                 }
                 None => {
@@ -153,6 +160,7 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
         };
         Ok((results, check))
     })();
+    drop(progress);
     let (results, regression) = match outcome {
         Ok(done) => done,
         Err(e) => {

@@ -152,6 +152,7 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
         if tasks.is_empty() {
             return Ok(Side::default());
         }
+        let progress = crate::progress::Progress::new(what, 2 * tasks.len(), "tasks");
         let runner = ConditionRun {
             store,
             backend: backend.as_ref(),
@@ -165,6 +166,7 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
             max_tokens,
             seed: plan.seed,
             cancel: crate::stop::flag(),
+            progress: &progress,
         };
         eprintln!(
             "promote-adapter: {what}: {} tasks under {current_label}",

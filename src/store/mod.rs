@@ -11,6 +11,7 @@ pub mod knowledge;
 pub mod retrieval;
 pub mod runs;
 pub(crate) mod test_support;
+pub mod wipe;
 
 use std::path::{Path, PathBuf};
 
@@ -196,6 +197,9 @@ impl Store {
     }
 
     /// Applies pending migrations, each in its own transaction. Returns the version found.
+    /// Written by hand rather than with `rusqlite_migration`, which does the same with `PRAGMA
+    /// user_version` but pins rusqlite back to 0.40 (and its bundled SQLite); these 20 lines
+    /// keep the current one.
     fn migrate(&mut self) -> anyhow::Result<i64> {
         let db = self.path.display().to_string();
         let found: i64 = self

@@ -24,6 +24,10 @@ pub struct VerifierConfig {
     /// Start a fresh interpreter per candidate instead of forking warm workers (slower; a
     /// fallback for machines where forking a warm worker misbehaves).
     pub spawn_per_candidate: bool,
+    /// pytest mode with an interpreter that has no pytest: use (or set up) the project
+    /// environment `.rslm/venv` of the current directory, as the commands do. Off for library
+    /// callers, who choose their interpreter.
+    pub project_env: bool,
 }
 
 impl VerifierConfig {
@@ -36,6 +40,7 @@ impl VerifierConfig {
             timeout: default_timeout(mode),
             memory_limit_mb: DEFAULT_MEMORY_LIMIT_MB,
             spawn_per_candidate: false,
+            project_env: false,
         }
     }
 

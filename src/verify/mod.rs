@@ -27,6 +27,7 @@ pub mod config;
 mod isolation;
 pub mod pass_at_k;
 mod pool;
+mod project_env;
 mod python;
 pub mod samples;
 mod verifier;

@@ -13,6 +13,8 @@ use anyhow::{Context as _, bail};
 pub struct Python {
     pub executable: PathBuf,
     pub version: (u32, u32),
+    /// Whether pytest is importable (found, not imported: importing it costs about 0.1 s).
+    pub has_pytest: bool,
 }
 
 /// The interpreter asked for, before resolution: the config's, else `RSLM_PYTHON`, else `python3`.
@@ -31,7 +33,7 @@ pub fn resolve(requested: &Path) -> anyhow::Result<Python> {
     let output = Command::new(requested)
         .args([
             "-c",
-            "import sys; print(sys.executable); print('%d.%d' % sys.version_info[:2])",
+            "import sys, importlib.util; print(sys.executable); print('%d.%d' % sys.version_info[:2]); print(importlib.util.find_spec('pytest') is not None)",
         ])
         .output()
         .with_context(|| {
@@ -52,6 +54,7 @@ pub fn resolve(requested: &Path) -> anyhow::Result<Python> {
     let mut lines = text.lines();
     let executable = lines.next().unwrap_or("").trim();
     let version = lines.next().unwrap_or("").trim();
+    let has_pytest = lines.next().unwrap_or("").trim() == "True";
     if executable.is_empty() {
         bail!("the Python interpreter {requested:?} did not report sys.executable");
     }
@@ -67,6 +70,7 @@ pub fn resolve(requested: &Path) -> anyhow::Result<Python> {
     Ok(Python {
         executable: PathBuf::from(executable),
         version,
+        has_pytest,
     })
 }
 

@@ -82,9 +82,8 @@ pub fn score(
     let total = samples.len();
     let started = Instant::now();
     let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
     let passed = AtomicUsize::new(0);
-    let last_report = Mutex::new(Instant::now());
+    let progress = crate::progress::Progress::new("verify", total, "samples");
     let results: Vec<Mutex<Option<Verdict>>> = (0..total).map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..verifier.workers() {
@@ -100,20 +99,21 @@ pub fn score(
                         passed.fetch_add(1, Ordering::Relaxed);
                     }
                     *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(verdict);
-                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    let mut last = last_report.lock().unwrap_or_else(|e| e.into_inner());
-                    if n == total || last.elapsed() >= Duration::from_secs(2) {
-                        *last = Instant::now();
-                        eprintln!(
-                            "verified {n}/{total} samples ({} passed, {:.1}/s)",
-                            passed.load(Ordering::Relaxed),
-                            n as f64 / started.elapsed().as_secs_f64()
-                        );
-                    }
+                    progress.say(format!(
+                        "samples, {} passed",
+                        passed.load(Ordering::Relaxed)
+                    ));
+                    progress.advance(1);
                 }
             });
         }
     });
+    drop(progress);
+    eprintln!(
+        "verified {total}/{total} samples ({} passed, {:.1}/s)",
+        passed.load(Ordering::Relaxed),
+        total as f64 / started.elapsed().as_secs_f64()
+    );
     let verdicts: Vec<Verdict> = results
         .into_iter()
         .map(|m| {

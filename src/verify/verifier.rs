@@ -60,7 +60,12 @@ impl Verifier {
         let _ =
             rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
         let requested = python::requested(config.python.as_deref());
-        let interpreter = python::resolve(&requested)?;
+        let mut interpreter = python::resolve(&requested)?;
+        if config.mode == Mode::Pytest && config.project_env && !interpreter.has_pytest {
+            if let Some(found) = super::project_env::find_or_set_up(&interpreter)? {
+                interpreter = found;
+            }
+        }
         remove_stale_work_dirs();
         let root = tempfile::Builder::new()
             .prefix(&format!("{WORK_DIR_PREFIX}{}-", std::process::id()))

@@ -23,6 +23,7 @@ const LOWER: &[&str] = &[
     "memory",
     "output",
     "plot",
+    "progress",
     "prompt",
     "self_improve",
     "stop",

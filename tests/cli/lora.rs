@@ -314,7 +314,7 @@ fn the_registry_activates_rolls_back_and_refuses_unknown_names() {
         .run()
         .failure(1)
         .stderr_contains("nothing to roll back");
-    rslm("rollback-adapter --name second")
+    rslm("set-active-adapter --name second")
         .db(&db)
         .run()
         .success();

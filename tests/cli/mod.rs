@@ -2,6 +2,7 @@
 
 mod backend_limits;
 mod bounds;
+mod ecosystem;
 mod foundation;
 mod hostile_loop;
 mod input_limits;

@@ -33,12 +33,13 @@ pub struct Rslm {
 
 impl Rslm {
     /// The binary with every `RSLM_*` variable of the calling environment removed, except the
-    /// Python interpreter the test suite provides (`RSLM_PYTHON`).
+    /// Python interpreter the test suite provides (`RSLM_PYTHON`), and OpenAI's fallbacks
+    /// (`OPENAI_BASE_URL`, `OPENAI_API_KEY`).
     pub fn new() -> Rslm {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rslm"));
         for (key, _) in std::env::vars_os() {
             let name = key.to_string_lossy();
-            if name.starts_with("RSLM_") && name != "RSLM_PYTHON" {
+            if (name.starts_with("RSLM_") && name != "RSLM_PYTHON") || name.starts_with("OPENAI_") {
                 command.env_remove(&key);
             }
         }

@@ -14,11 +14,12 @@
 //!     .default_reply(Reply::text("```python\n...```")) // when the script is empty
 //!     .responder(|req| Reply::text(answer_for(req.user_message())))
 //!     .require_api_key("sk-x")                         // else 401 on every endpoint
+//!     .without_chat_template()                         // chat answers 400; only /v1/completions generates
 //!     .start();
 //! server.base_url();          // "http://127.0.0.1:PORT/v1"
 //! server.push(Reply::rate_limited(1));                 // scripted replies, used in order
 //! server.push_all([Reply::status(500), Reply::delayed(Duration::from_millis(200), Reply::text("..."))]);
-//! server.chat_requests();     // POST /v1/chat/completions received so far
+//! server.chat_requests();     // generation requests (POST /v1/chat/completions or /v1/completions) so far
 //! server.max_in_flight();     // most chat requests being handled at once
 //! server.requests();          // every request: method, path, headers, body (`.json()`, `.n()`, `.seed()`)
 //! ```
@@ -28,6 +29,8 @@
 //! reply. `Reply::Text` gives one choice per requested `n` (or one under `NMode::Ignore`);
 //! `Reply::Choices` gives exactly the listed choices whatever `n` was. `usage` counts words:
 //! prompt = words of all messages, completion = words of all choices.
+//! `POST /v1/completions` (the legacy endpoint: a `prompt` text, answered with `choices[].text`) is
+//! a generation request like a chat one: same script, responder and `n` policy.
 //! Also served: `GET /v1/models` (404 after `.no_models_endpoint()`), `GET /health`, and
 //! `GET /lora-adapters` after `.lora_adapters([...])` (llama.cpp's list of loaded adapters; a
 //! responder can answer by `req.applied_loras()` or `req.model()` to act as several adapters).
@@ -163,6 +166,20 @@ impl SeenRequest {
         self.method == "POST" && self.path == "/v1/chat/completions"
     }
 
+    /// A request to the legacy `POST /v1/completions` endpoint.
+    pub fn is_completion(&self) -> bool {
+        self.method == "POST" && self.path == "/v1/completions"
+    }
+
+    /// The `prompt` text of a completions request (empty otherwise).
+    pub fn prompt(&self) -> String {
+        self.json()
+            .get("prompt")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// The `n` field (1 when absent).
     pub fn n(&self) -> u64 {
         self.json().get("n").and_then(Value::as_u64).unwrap_or(1)
@@ -210,7 +227,11 @@ impl SeenRequest {
     }
 
     /// The last user message: the task itself, after any worked examples sent as earlier turns.
+    /// For a completions request, the whole prompt text.
     pub fn user_message(&self) -> String {
+        if self.is_completion() {
+            return self.prompt();
+        }
         self.messages()
             .into_iter()
             .rev()
@@ -255,9 +276,17 @@ pub struct Builder {
     default_reply: Reply,
     responder: Option<Responder>,
     lora_adapters: Option<Vec<String>>,
+    chat_template: bool,
 }
 
 impl Builder {
+    /// A base model without a chat template: the chat endpoint answers 400 (as llama.cpp's
+    /// server does then), and only `POST /v1/completions` generates.
+    pub fn without_chat_template(mut self) -> Builder {
+        self.chat_template = false;
+        self
+    }
+
     /// `GET /lora-adapters` (at the server root, as llama.cpp's server) lists these files with
     /// ids 0, 1, ... in order, at scale 0; without this call it answers 404.
     pub fn lora_adapters<I, S>(mut self, paths: I) -> Builder
@@ -328,6 +357,7 @@ impl Builder {
             models: self.models,
             api_key: self.api_key,
             n_mode: self.n_mode,
+            chat_template: self.chat_template,
             default_reply: self.default_reply,
             responder: self.responder,
             lora_adapters: self.lora_adapters,
@@ -371,6 +401,7 @@ struct Shared {
     models: Option<Vec<String>>,
     api_key: Option<String>,
     n_mode: NMode,
+    chat_template: bool,
     default_reply: Reply,
     responder: Option<Responder>,
     lora_adapters: Option<Vec<String>>,
@@ -395,6 +426,7 @@ impl FakeOpenAi {
             default_reply: Reply::text(DEFAULT_ANSWER),
             responder: None,
             lora_adapters: None,
+            chat_template: true,
         }
     }
 
@@ -509,14 +541,14 @@ fn serve(shared: &Shared, stream: TcpStream) -> std::io::Result<()> {
     if let Some(key) = &shared.api_key {
         let sent = request.header("authorization").unwrap_or("");
         if sent != format!("Bearer {key}") {
-            if request.is_chat() {
+            if request.is_chat() || request.is_completion() {
                 shared.chat_requests.fetch_add(1, Ordering::SeqCst);
             }
             let body = error_body(&format!("Incorrect API key provided: {sent}"));
             return respond(&mut out, 401, "application/json", None, &body);
         }
     }
-    if !request.is_chat() {
+    if !request.is_chat() && !request.is_completion() {
         let (status, body) = match (request.method.as_str(), request.path.as_str()) {
             ("GET", "/v1/models") => match &shared.models {
                 Some(models) => (200, models_body(models)),
@@ -545,7 +577,9 @@ fn serve(shared: &Shared, stream: TcpStream) -> std::io::Result<()> {
     shared.chat_requests.fetch_add(1, Ordering::SeqCst);
     let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
-    let reply = if shared.n_mode == NMode::Reject && request.n() > 1 {
+    let reply = if request.is_chat() && !shared.chat_template {
+        Reply::status_message(400, "this model has no chat template: use /v1/completions")
+    } else if shared.n_mode == NMode::Reject && request.n() > 1 {
         Reply::status_message(400, "Only one completion choice is allowed")
     } else {
         let scripted = lock().script.pop_front();
@@ -642,22 +676,27 @@ fn completion(request: &SeenRequest, choices: Vec<String>) -> String {
                 .map(words)
                 .sum()
         })
-        .unwrap_or(0);
+        .unwrap_or_else(|| words(&request.prompt()));
     let completion: usize = choices.iter().map(|c| words(c)).sum();
+    let legacy = request.is_completion();
     let choices: Vec<Value> = choices
         .into_iter()
         .enumerate()
         .map(|(i, text)| {
-            json!({
-                "index": i,
-                "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
-            })
+            if legacy {
+                json!({"index": i, "text": text, "finish_reason": "stop"})
+            } else {
+                json!({
+                    "index": i,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                })
+            }
         })
         .collect();
     json!({
-        "id": "chatcmpl-fake",
-        "object": "chat.completion",
+        "id": if legacy { "cmpl-fake" } else { "chatcmpl-fake" },
+        "object": if legacy { "text_completion" } else { "chat.completion" },
         "created": 0,
         "model": json.get("model").cloned().unwrap_or(Value::Null),
         "choices": choices,

@@ -143,10 +143,12 @@ fn pytest_mode_without_pytest_says_how_to_install_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let tasks = task_file(dir.path());
+    // Run outside any project folder, so no .rslm/venv or scripts/python_env.sh is found.
     rslm("verify --task-id")
         .arg(add_one_task().task_id)
         .tasks(&tasks)
         .env("RSLM_PYTHON", "python3")
+        .current_dir(dir.path())
         .stdin(ADD_ONE)
         .run()
         .failure(1)

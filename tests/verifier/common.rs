@@ -32,6 +32,7 @@ pub fn config(mode: Mode, python: Option<PathBuf>, timeout: Duration) -> Verifie
         timeout,
         memory_limit_mb: 0,
         spawn_per_candidate: false,
+        project_env: false,
     }
 }
 
