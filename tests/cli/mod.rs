@@ -1,6 +1,7 @@
 //! The commands through the real `rslm` binary.
 
 mod bounds;
+mod evidence;
 mod foundation;
 mod hostile_loop;
 mod interrupt;
