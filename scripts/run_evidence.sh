@@ -64,6 +64,7 @@ EVAL_N="${EVAL_N:-1}"                       # samples per task and seed
 MAX_TOKENS="${MAX_TOKENS:-96}"
 HE_MAX_TOKENS="${HE_MAX_TOKENS:-256}"       # HumanEval answers are longer
 HUMANEVAL="${HUMANEVAL:-1}"                 # 0: no external check
+HE_LIMIT="${HE_LIMIT:-164}"                 # HumanEval tasks evaluated (all 164; fewer for a trial)
 LEARNING="${LEARNING:-1}"                   # 0: no training, no learning conditions
 LEARN_DISTS="${LEARN_DISTS:-fitted}"        # distributions that train (the full one has ~3% to learn from)
 EPOCHS="${EPOCHS:-3}"
@@ -230,7 +231,7 @@ def git(*args):
         return None
 env = {k: os.environ.get(k) for k in [
     "REPLICATES", "HELDOUT", "DEV", "TRAIN_TASKS", "ITERATIONS", "K", "TEMPERATURE",
-    "EVAL_TEMPERATURE", "EVAL_SEEDS", "EVAL_N", "MAX_TOKENS", "HE_MAX_TOKENS", "EPOCHS",
+    "EVAL_TEMPERATURE", "EVAL_SEEDS", "EVAL_N", "MAX_TOKENS", "HE_MAX_TOKENS", "HE_LIMIT", "EPOCHS",
     "MAX_PER_FAMILY", "CHECK_LIMIT", "REGEN_FITTED", "REGEN_FULL", "FITTED_FAMILIES",
     "CONCURRENCY", "SERVER_THREADS", "TRAIN_THREADS"]}
 steps = []
@@ -260,7 +261,7 @@ os.replace(os.path.join(folder, "manifest.json.part"), os.path.join(folder, "man
 PY
 }
 export RSLM_BIN="$rslm" REPLICATES HELDOUT DEV TRAIN_TASKS ITERATIONS K TEMPERATURE EVAL_TEMPERATURE \
-  EVAL_SEEDS EVAL_N MAX_TOKENS HE_MAX_TOKENS EPOCHS MAX_PER_FAMILY CHECK_LIMIT REGEN_FITTED REGEN_FULL \
+  EVAL_SEEDS EVAL_N MAX_TOKENS HE_MAX_TOKENS HE_LIMIT EPOCHS MAX_PER_FAMILY CHECK_LIMIT REGEN_FITTED REGEN_FULL \
   FITTED_FAMILIES CONCURRENCY SERVER_THREADS TRAIN_THREADS
 
 # eval_with_adapter NAME COMMAND...: runs an eval with adapter NAME active (activated for it and
@@ -276,6 +277,18 @@ eval_with_adapter() {
   if [ "$active" != "$name" ]; then
     "$rslm" rollback-adapter --reason "run_evidence: eval done; $name was not promoted"
   fi
+}
+
+# same_settings RUN SETTINGS: a run resumes only with the settings it started with; otherwise
+# its finished steps would be mixed with steps of another experiment.
+same_settings() {
+  local file="$WORK/$1/.done/settings"
+  mkdir -p "$WORK/$1/.done"
+  if [ -e "$file" ] && [ "$(cat "$file")" != "$2" ]; then
+    echo "run_evidence: $1 was started with other settings ($(cat "$file")); remove $WORK/$1 and $OUT/$1 to start it again" >&2
+    exit 2
+  fi
+  printf '%s' "$2" >"$file"
 }
 
 # train_adapter RUN REPLICATE DIR: a LoRA adapter from the base model on the run's verified
@@ -304,6 +317,7 @@ for dist in $DISTS; do
       # No adapter loaded while data is made: llama.cpp applies a loaded adapter to requests that
       # name none.
       server ""
+      same_settings "$run" "$tasks $split $rep $learning $HELDOUT $DEV $TRAIN_TASKS $ITERATIONS $K $TEMPERATURE $EVAL_TEMPERATURE $EVAL_SEEDS $EVAL_N $MAX_TOKENS $HE_MAX_TOKENS $HE_LIMIT $EPOCHS $MAX_PER_FAMILY $CHECK_LIMIT $REGEN_FITTED $REGEN_FULL $FITTED_FAMILIES"
       step "$run" init setup 0 "$rslm" init-db
       for i in $(seq 1 "$ITERATIONS"); do
         step "$run" "iterate-$i" iterate $((TRAIN_TASKS * K)) "$rslm" run-iteration "${common[@]}" \
@@ -327,8 +341,8 @@ for dist in $DISTS; do
           "$rslm" eval "${common[@]}" "${backend_flags[@]}" --fast --conditions "$conditions" --k 1 \
           --n "$EVAL_N" --temperature "$EVAL_TEMPERATURE" --seeds "$EVAL_SEEDS" --output "$OUT/$run/eval.json"
         if [ "$HUMANEVAL" = 1 ]; then
-          step "$run" humaneval sample $((164 * 2)) eval_with_adapter "$adapter" \
-            "$rslm" eval --tasks "$humaneval_tasks" --heldout-size 164 --max-tokens "$HE_MAX_TOKENS" \
+          step "$run" humaneval sample $((HE_LIMIT * 2)) eval_with_adapter "$adapter" \
+            "$rslm" eval --tasks "$humaneval_tasks" --heldout-size 164 --task-limit "$HE_LIMIT" --max-tokens "$HE_MAX_TOKENS" \
             --concurrency "$CONCURRENCY" --request-timeout 300 --fast --conditions baseline,learning \
             --primary learning --k 1 --n 1 --temperature 0 --seed 0 --output "$OUT/$run/humaneval.json"
         fi
@@ -349,8 +363,8 @@ if [ "$HUMANEVAL" = 1 ] && [ "$LEARNING" = 0 ]; then
   mkdir -p "$WORK/$run"
   server ""
   step "$run" init setup 0 "$rslm" init-db
-  step "$run" humaneval sample 164 "$rslm" eval --tasks "$humaneval_tasks" --heldout-size 164 \
-    --max-tokens "$HE_MAX_TOKENS" --concurrency "$CONCURRENCY" --request-timeout 300 --fast \
+  step "$run" humaneval sample "$HE_LIMIT" "$rslm" eval --tasks "$humaneval_tasks" --heldout-size 164 \
+    --task-limit "$HE_LIMIT" --max-tokens "$HE_MAX_TOKENS" --concurrency "$CONCURRENCY" --request-timeout 300 --fast \
     --conditions baseline --k 1 --n 1 --temperature 0 --seed 0 --output "$OUT/$run/humaneval.json"
   manifest "$run" humaneval hash 0 0
 fi
