@@ -576,6 +576,8 @@ mod tests {
             ),
         ];
         for (name, tasks) in &sets {
+            // The family split and the clustered statistics need every generated task's family.
+            assert!(tasks.iter().all(|t| t.family.is_some()), "{name}");
             let mut seen = std::collections::HashMap::new();
             for t in tasks {
                 if let Some(first) = seen.insert(normalize(&t.prompt), &t.task_id) {

@@ -587,3 +587,60 @@ fn seeds_replicate_and_report_their_spread() {
         .run()
         .success();
 }
+
+#[test]
+fn every_command_that_splits_takes_the_same_split_options() {
+    for command in [
+        "run-iteration",
+        "consolidate",
+        "eval",
+        "train-lora",
+        "promote-adapter",
+        "self-improve",
+    ] {
+        let help = rslm(command).arg("--help").run().success().stdout_text();
+        for flag in [
+            "--split <SPLIT>",
+            "--split-seed",
+            "--heldout-size",
+            "--dev-size",
+        ] {
+            assert!(help.contains(flag), "{command} --help lacks {flag}");
+        }
+    }
+    // And they act on them: consolidation and a self-improve cycle on a family split.
+    let dir = tempdir();
+    let tasks = write_family_tasks(dir.path(), 6, 6);
+    let db = dir.path().join("s.sqlite");
+    let split = [
+        "--split",
+        "family",
+        "--heldout-size",
+        "8",
+        "--dev-size",
+        "6",
+    ];
+    let summary = rslm("self-improve --fast --cycles 1 --k 1 --json --conditions baseline")
+        .args(split)
+        .tasks(&tasks)
+        .db(&db)
+        .arg("--output-dir")
+        .arg(dir.path().join("cycles"))
+        .run()
+        .success()
+        .stdout_text();
+    assert!(!summary.is_empty());
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("cycles/results_cycle001.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["split"]["kind"], "family");
+    assert_eq!(report["split"]["dev"], 6);
+    assert_eq!(report["task_count"], 12);
+    rslm("consolidate --fast --min-evidence 1")
+        .args(split)
+        .tasks(&tasks)
+        .db(&db)
+        .run()
+        .success();
+}
