@@ -69,26 +69,50 @@ pub struct DbArg {
     pub db: PathBuf,
 }
 
-/// `--tasks` and the train/held-out split.
+/// `--tasks` and the train/dev/held-out split: every command that uses tasks takes these, so
+/// they all see the same split.
 #[derive(Debug, Clone, Args)]
 pub struct TaskSetArgs {
     /// Task set: `bundled` (compiled in) or a path to a JSONL file.
     #[arg(long, default_value = "bundled")]
     pub tasks: String,
-    /// Number of tasks held out for evaluation (never written to memory or training data).
+    /// Number of tasks held out for evaluation (never written to memory or training data); with
+    /// `--split family`, whole families until at least this many.
     #[arg(long, default_value_t = 40)]
     pub heldout_size: usize,
-    /// Seed of the deterministic split: tasks sorted by sha256("{seed}:{task_id}").
+    /// Seed of the deterministic split: tasks (or families) sorted by sha256 of the seed and
+    /// their id (or name).
     #[arg(long, default_value_t = crate::tasks::split::DEFAULT_SPLIT_SEED)]
     pub split_seed: u64,
+    /// How tasks are held out: `hash` (the original's, task by task) or `family` (whole
+    /// families, so memory and training never see a held-out task's template).
+    #[arg(long = "split", value_enum, default_value = "hash")]
+    pub split: SplitArg,
+    /// Tasks of a dev split, taken after the held-out ones the same way, for choosing prompts
+    /// and settings (`eval --eval-split dev`); never remembered or trained on.
+    #[arg(long, default_value_t = 0)]
+    pub dev_size: usize,
+}
+
+/// `--split`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SplitArg {
+    Hash,
+    Family,
 }
 
 impl TaskSetArgs {
     /// The domain's view of these flags.
     pub fn config(&self) -> crate::tasks::split::SplitConfig {
+        use crate::tasks::split::SplitKind;
         crate::tasks::split::SplitConfig {
             source: crate::tasks::loader::TaskSource::parse(&self.tasks),
+            kind: match self.split {
+                SplitArg::Hash => SplitKind::Hash,
+                SplitArg::Family => SplitKind::Family,
+            },
             heldout_size: self.heldout_size,
+            dev_size: self.dev_size,
             seed: self.split_seed,
         }
     }

@@ -71,13 +71,10 @@ impl Lab {
         self.split_config.source.label()
     }
 
-    /// The held-out task ids: never retrieved, remembered or trained on.
+    /// The task ids never retrieved, remembered or trained on: the held-out and dev tasks and
+    /// the twins the split dropped because of them.
     pub fn heldout_ids(&self) -> HashSet<String> {
-        self.split
-            .heldout
-            .iter()
-            .map(|t| t.task_id.clone())
-            .collect()
+        self.split.excluded_ids()
     }
 
     /// Every task of the set by id (both sides of the split).
@@ -85,6 +82,7 @@ impl Lab {
         self.split
             .train
             .iter()
+            .chain(&self.split.dev)
             .chain(&self.split.heldout)
             .map(|t| (t.task_id.clone(), t.clone()))
             .collect()

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use crate::cli::{BackendArgs, DbArg, TaskSetArgs, TimeBudgetArg, VerifyArgs, lab_config};
-use crate::eval::EvalPlan;
 use crate::eval::conditions::Condition;
 use crate::eval::report::render_table;
+use crate::eval::{EvalPlan, EvalSplit};
 use crate::lab::{Lab, StoreAccess};
 use crate::memory::Strategy;
 
@@ -19,7 +19,9 @@ pub struct Args {
     pub verify: VerifyArgs,
     /// `all` (baseline, memory, semantic, memory_learning with the mock backend; baseline,
     /// memory, learning, memory_learning with openai) or a comma list of baseline, memory,
-    /// semantic, learning, memory_learning.
+    /// semantic, learning, memory_learning and the controls few_shot (the same verified examples
+    /// of other families for every task) and random_memory (random verified episodes of other
+    /// families); `all` has no control.
     #[arg(long, default_value = "all")]
     pub conditions: String,
     /// k of pass@k.
@@ -28,14 +30,16 @@ pub struct Args {
     /// Samples per task (n >= k; default k).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub n: Option<u32>,
-    /// Task set: `bundled` or a JSONL path.
-    #[arg(long, default_value = "bundled")]
-    pub tasks: String,
-    /// Number of held-out tasks (the split of run-iteration).
-    #[arg(long, default_value_t = 40)]
-    pub heldout_size: usize,
-    #[arg(long, default_value_t = crate::tasks::split::DEFAULT_SPLIT_SEED)]
-    pub split_seed: u64,
+    #[command(flatten)]
+    pub tasks: TaskSetArgs,
+    /// The split to evaluate on: `test` (the held-out split; final numbers) or `dev` (the dev
+    /// split of --dev-size; for choosing prompts and settings).
+    #[arg(long, value_enum, default_value = "test")]
+    pub eval_split: EvalSplitArg,
+    /// The condition whose comparison with baseline is the primary one (tested unadjusted; the
+    /// others are Holm-adjusted). Default: memory when it runs, else the first other condition.
+    #[arg(long)]
+    pub primary: Option<String>,
     /// Evaluate only the first N held-out tasks.
     #[arg(long)]
     pub task_limit: Option<usize>,
@@ -43,8 +47,12 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "bm25")]
     pub retrieval: Strategy,
     /// Sampling seed, the same for every condition.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, conflicts_with = "seeds")]
     pub seed: u64,
+    /// Replicate: run every condition once per seed (comma list, e.g. 1,2,3); pass@1 pools the
+    /// samples, and the spread over seeds is reported per condition.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub seeds: Vec<u64>,
     /// Write the results JSON here.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -58,21 +66,29 @@ pub struct Args {
     pub json: bool,
 }
 
+/// `--eval-split`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalSplitArg {
+    Test,
+    Dev,
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let tasks = TaskSetArgs {
-        tasks: args.tasks.clone(),
-        heldout_size: args.heldout_size,
-        split_seed: args.split_seed,
-    };
     let config = lab_config(
         &args.db,
-        &tasks,
+        &args.tasks,
         &args.backend,
         &args.verify,
         // An eval reads memory: a mistyped --db must not become an empty store to evaluate.
         StoreAccess::Existing,
     );
     let simulation = config.backend.is_simulation();
+    let primary = match &args.primary {
+        Some(name) => Some(Condition::parse(name.trim()).ok_or_else(|| {
+            crate::error::UsageError(format!("--primary {name:?} is not a condition"))
+        })?),
+        None => None,
+    };
     let plan = EvalPlan {
         conditions: Condition::parse_list(&args.conditions, simulation)
             .map_err(crate::error::UsageError)?,
@@ -80,7 +96,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         n: args.n.unwrap_or(args.k),
         task_limit: args.task_limit,
         retrieval: args.retrieval,
-        seed: args.seed,
+        seed: args.seeds.first().copied().unwrap_or(args.seed),
+        seeds: args.seeds.clone(),
+        eval_split: match args.eval_split {
+            EvalSplitArg::Test => EvalSplit::Test,
+            EvalSplitArg::Dev => EvalSplit::Dev,
+        },
+        primary,
         skip_precision: args.skip_precision,
         output: args.output.clone(),
         time_budget: args.budget.duration(),

@@ -9,6 +9,7 @@ use crate::backend::{AdapterRef, Backend};
 use crate::iterate::pipeline::{self, Counters, Judge, PipelineShape, Stop};
 use crate::iterate::{MemoryUse, prepare_jobs};
 use crate::memory::Strategy;
+use crate::memory::controls::ControlPool;
 use crate::store::Store;
 use crate::tasks::Task;
 
@@ -28,7 +29,15 @@ pub enum Condition {
     Learning,
     /// Memory and the active adapter (with the mock: episodes plus rules and procedures).
     MemoryLearning,
+    /// Control: the same fixed, seeded verified examples for every task, none of its family.
+    FewShot,
+    /// Control: random verified episodes of other families, seeded per task.
+    RandomMemory,
 }
+
+/// The names `--conditions` accepts, for its messages.
+const NAMES: &str =
+    "baseline, memory, semantic, learning, memory_learning, few_shot, random_memory";
 
 impl Condition {
     pub fn as_str(self) -> &'static str {
@@ -38,7 +47,28 @@ impl Condition {
             Condition::Semantic => "semantic",
             Condition::Learning => "learning",
             Condition::MemoryLearning => "memory_learning",
+            Condition::FewShot => "few_shot",
+            Condition::RandomMemory => "random_memory",
         }
+    }
+
+    /// Parses one condition name.
+    pub fn parse(name: &str) -> Option<Condition> {
+        Some(match name {
+            "baseline" => Condition::Baseline,
+            "memory" => Condition::Memory,
+            "semantic" => Condition::Semantic,
+            "learning" => Condition::Learning,
+            "memory_learning" => Condition::MemoryLearning,
+            "few_shot" => Condition::FewShot,
+            "random_memory" => Condition::RandomMemory,
+            _ => return None,
+        })
+    }
+
+    /// Whether this is a control: worked examples that are not retrieved for the task.
+    pub fn is_control(self) -> bool {
+        matches!(self, Condition::FewShot | Condition::RandomMemory)
     }
 
     /// Parses `--conditions`: `all` or a comma list; `all` depends on the backend, as in the
@@ -63,17 +93,10 @@ impl Condition {
         }
         let mut out = Vec::new();
         for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let c = match name {
-                "baseline" => Condition::Baseline,
-                "memory" => Condition::Memory,
-                "semantic" => Condition::Semantic,
-                "learning" => Condition::Learning,
-                "memory_learning" => Condition::MemoryLearning,
-                other => {
-                    return Err(format!(
-                        "unknown condition {other:?} in --conditions; use all or a comma list of baseline, memory, semantic, learning, memory_learning"
-                    ));
-                }
+            let Some(c) = Condition::parse(name) else {
+                return Err(format!(
+                    "unknown condition {name:?} in --conditions; use all or a comma list of {NAMES}"
+                ));
             };
             if !out.contains(&c) {
                 out.push(c);
@@ -88,7 +111,11 @@ impl Condition {
     /// What the prompt carries under this condition.
     pub fn memory(self, simulation: bool) -> MemoryUse {
         match self {
-            Condition::Baseline | Condition::Learning => MemoryUse::NONE,
+            // The controls' examples are chosen by `ControlPool`, not retrieved.
+            Condition::Baseline
+            | Condition::Learning
+            | Condition::FewShot
+            | Condition::RandomMemory => MemoryUse::NONE,
             Condition::Memory => MemoryUse {
                 episodes: true,
                 knowledge: false,
@@ -111,18 +138,26 @@ impl Condition {
     /// What this condition sends: the memory it retrieves and the adapter it asks for. Two
     /// conditions with the same key send the same requests (with no active adapter,
     /// `memory_learning` is `memory` and `learning` is `baseline` on a real model).
-    pub fn request_key(
-        self,
-        simulation: bool,
-        adapter: Option<&AdapterRef>,
-    ) -> (MemoryUse, Option<AdapterRef>) {
+    pub fn request_key(self, simulation: bool, adapter: Option<&AdapterRef>) -> RequestKey {
         let adapter = if self.uses_adapter() {
             adapter.cloned()
         } else {
             adapter.and_then(AdapterRef::base_model)
         };
-        (self.memory(simulation), adapter)
+        RequestKey {
+            memory: self.memory(simulation),
+            control: self.is_control().then_some(self),
+            adapter,
+        }
     }
+}
+
+/// What a condition sends: equal keys, equal requests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestKey {
+    memory: MemoryUse,
+    control: Option<Condition>,
+    adapter: Option<AdapterRef>,
 }
 
 /// Everything a condition run needs besides the condition.
@@ -141,6 +176,8 @@ pub struct ConditionRun<'a> {
     pub cancel: &'a AtomicBool,
     /// Advanced by one per finished task.
     pub(crate) progress: &'a crate::progress::Progress,
+    /// Where the control conditions take their examples from (`None`: no control may run).
+    pub controls: Option<&'a ControlPool>,
 }
 
 impl ConditionRun<'_> {
@@ -150,9 +187,10 @@ impl ConditionRun<'_> {
         condition: Condition,
         adapter: Option<AdapterRef>,
     ) -> anyhow::Result<Vec<TaskOutcome>> {
-        let (memory, adapter) =
-            condition.request_key(self.backend.is_simulation(), adapter.as_ref());
-        let jobs = prepare_jobs(
+        let RequestKey {
+            memory, adapter, ..
+        } = condition.request_key(self.backend.is_simulation(), adapter.as_ref());
+        let mut jobs = prepare_jobs(
             self.store,
             self.tasks,
             self.heldout_ids,
@@ -164,6 +202,9 @@ impl ConditionRun<'_> {
             self.seed,
             adapter,
         )?;
+        if condition.is_control() {
+            self.show_controls(condition, &mut jobs)?;
+        }
         let counters = Counters::default();
         let mut outcomes = Vec::with_capacity(self.tasks.len());
         let stop = pipeline::run(
@@ -214,6 +255,37 @@ impl ConditionRun<'_> {
             .collect();
         outcomes.sort_by_key(|o| order[o.task_id.as_str()]);
         Ok(outcomes)
+    }
+}
+
+impl ConditionRun<'_> {
+    /// Puts a control's examples into each job's prompt, where memory would be.
+    fn show_controls(
+        &self,
+        condition: Condition,
+        jobs: &mut [pipeline::Job],
+    ) -> anyhow::Result<()> {
+        let Some(pool) = self.controls else {
+            anyhow::bail!(
+                "condition {} needs the train pool's verified episodes",
+                condition.as_str()
+            );
+        };
+        for job in jobs {
+            let episodes = match condition {
+                Condition::FewShot => pool.few_shot(&job.task, crate::prompt::MAX_SHOTS, self.seed),
+                _ => pool.random(&job.task, crate::prompt::MAX_SHOTS, self.seed),
+            };
+            let retrieved = crate::memory::Retrieved {
+                episodes,
+                ..Default::default()
+            };
+            let crate::prompt::ChatPrompt { shots, user } =
+                crate::prompt::chat_prompt(&job.task, &retrieved);
+            job.request.shots = shots;
+            job.request.user = user;
+        }
+        Ok(())
     }
 }
 

@@ -6,4 +6,4 @@ pub mod report;
 mod run;
 pub mod stats;
 
-pub use run::{EvalPlan, run};
+pub use run::{EvalPlan, EvalSplit, run};

@@ -99,6 +99,21 @@ pub struct EvalReport {
     pub regression_check: Option<RegressionCheck>,
     #[serde(default)]
     pub notes: Vec<String>,
+    // --- evidence: which split, the declared primary comparison, replication over seeds ---
+    /// The split the tasks came from: `test` (the held-out split, for final numbers) or `dev`
+    /// (for choosing prompts and settings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eval_split: Option<String>,
+    /// How the task set was split, with the twins it dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<crate::tasks::split::SplitSummary>,
+    /// The condition whose comparison with baseline was declared primary (tested unadjusted);
+    /// the other comparisons are Holm-adjusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary: Option<String>,
+    /// The sampling seeds the eval ran with; per-task outcomes pool their samples.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seeds: Vec<u64>,
 }
 
 /// The counts behind `memory_precision`.
@@ -148,6 +163,23 @@ pub struct ConditionResult {
     /// reported again rather than generated twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub same_outcomes_as: Option<String>,
+    /// 95% interval of pass@1 from a bootstrap that resamples whole families (a task without a
+    /// family is its own): sibling tasks are not independent evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_at_1_ci_family: Option<Interval>,
+    /// Distinct families among the tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub families: Option<usize>,
+    /// pass@1 under each seed of a multi-seed eval, in the order of `seeds`, with its spread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_seeds: Option<SeedRuns>,
+}
+
+/// One condition's pass@1 seed by seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedRuns {
+    pub pass_at_1: Vec<f64>,
+    pub spread: stats::Spread,
 }
 
 /// How one task fared under one condition.
@@ -183,6 +215,24 @@ impl TaskOutcome {
     pub fn solved(&self) -> bool {
         self.samples > 0 && 2 * self.passed >= self.samples
     }
+
+    /// The unit the clustered statistics resample: the family, or the task without one.
+    pub fn cluster(&self) -> &str {
+        if self.family.is_empty() {
+            &self.task_id
+        } else {
+            &self.family
+        }
+    }
+
+    /// The unbiased pass@1 of this task: the share of its samples that passed.
+    pub fn pass_at_1(&self) -> f64 {
+        if self.samples == 0 {
+            0.0
+        } else {
+            self.passed as f64 / self.samples as f64
+        }
+    }
 }
 
 /// A paired comparison of a condition with the baseline over the same tasks, by the per-task
@@ -199,6 +249,19 @@ pub struct PairedComparison {
     pub neither: usize,
     /// Exact two-sided McNemar p-value.
     pub p_value: f64,
+    /// Whether this is the eval's declared primary comparison.
+    #[serde(default)]
+    pub primary: bool,
+    /// For the primary comparison its own p-value; for the others Holm-adjusted over all
+    /// comparisons with baseline except the primary one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_value_adjusted: Option<f64>,
+    /// 95% interval of the change of pass@1 (condition minus baseline): paired bootstrap over
+    /// tasks, and over families.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta_ci: Option<Interval>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta_ci_family: Option<Interval>,
 }
 
 impl PairedComparison {
@@ -245,6 +308,10 @@ impl PairedComparison {
             only_baseline,
             neither,
             p_value: stats::mcnemar_exact(only_condition, only_baseline),
+            primary: false,
+            p_value_adjusted: None,
+            delta_ci: None,
+            delta_ci_family: None,
         })
     }
 }
@@ -312,6 +379,15 @@ impl ConditionResult {
             };
             (boot(&at_1)?, boot(&at_k)?, CiMethod::Bootstrap)
         };
+        let clusters: Vec<&str> = per_task.iter().map(TaskOutcome::cluster).collect();
+        let families = clusters.iter().collect::<HashSet<_>>().len();
+        let pass_at_1_ci_family = stats::cluster_bootstrap_mean_interval(
+            &at_1,
+            &clusters,
+            stats::BOOTSTRAP_RESAMPLES,
+            seed,
+        )
+        .map_err(stats_error)?;
 
         Ok(Self {
             tasks: Some(per_task.len()),
@@ -326,6 +402,9 @@ impl ConditionResult {
             vs_baseline: None,
             per_task,
             same_outcomes_as: None,
+            pass_at_1_ci_family: Some(pass_at_1_ci_family),
+            families: Some(families),
+            over_seeds: None,
         })
     }
 }
@@ -353,6 +432,10 @@ impl EvalReport {
             memory_precision_detail: None,
             regression_check: None,
             notes: Vec::new(),
+            eval_split: None,
+            split: None,
+            primary: None,
+            seeds: Vec::new(),
         }
     }
 
@@ -380,6 +463,90 @@ pub fn compare_with_baseline(conditions: &mut [ConditionResult]) -> Result<(), R
         } else {
             Some(PairedComparison::between(&baseline, condition)?)
         };
+    }
+    Ok(())
+}
+
+/// Marks the declared primary comparison, Holm-adjusts the others (a condition that reported
+/// another's outcomes shares that one's adjusted p and is not counted twice) and adds the
+/// seeded paired intervals of the change of pass@1, per task and per family. Call after
+/// [`compare_with_baseline`].
+pub fn annotate_comparisons(
+    conditions: &mut [ConditionResult],
+    primary: &str,
+    seed: u64,
+) -> Result<(), ReportError> {
+    let Some(baseline) = conditions.iter().find(|c| c.condition == BASELINE).cloned() else {
+        return Ok(());
+    };
+    let base: HashMap<&str, f64> = baseline
+        .per_task
+        .iter()
+        .map(|t| (t.task_id.as_str(), t.pass_at_1()))
+        .collect();
+    for c in conditions.iter_mut() {
+        let condition = c.condition.clone();
+        let Some(v) = c.vs_baseline.as_mut() else {
+            continue;
+        };
+        let deltas: Vec<f64> = c
+            .per_task
+            .iter()
+            .map(|t| t.pass_at_1() - base.get(t.task_id.as_str()).copied().unwrap_or(0.0))
+            .collect();
+        let clusters: Vec<&str> = c.per_task.iter().map(TaskOutcome::cluster).collect();
+        let stats_error = |source| ReportError::Stats {
+            condition: condition.clone(),
+            source,
+        };
+        v.delta_ci = Some(
+            stats::bootstrap_mean_interval(&deltas, stats::BOOTSTRAP_RESAMPLES, seed)
+                .map_err(stats_error)?,
+        );
+        v.delta_ci_family = Some(
+            stats::cluster_bootstrap_mean_interval(
+                &deltas,
+                &clusters,
+                stats::BOOTSTRAP_RESAMPLES,
+                seed,
+            )
+            .map_err(stats_error)?,
+        );
+        v.primary = condition == primary;
+        if v.primary {
+            v.p_value_adjusted = Some(v.p_value);
+        }
+    }
+    let secondary: Vec<usize> = (0..conditions.len())
+        .filter(|&i| {
+            let c = &conditions[i];
+            c.same_outcomes_as.is_none() && c.vs_baseline.is_some_and(|v| !v.primary)
+        })
+        .collect();
+    let raw: Vec<f64> = secondary
+        .iter()
+        .filter_map(|&i| conditions[i].vs_baseline.map(|v| v.p_value))
+        .collect();
+    for (&i, adjusted) in secondary.iter().zip(stats::holm_adjust(&raw)) {
+        if let Some(v) = conditions[i].vs_baseline.as_mut() {
+            v.p_value_adjusted = Some(adjusted);
+        }
+    }
+    let adjusted: HashMap<String, Option<f64>> = conditions
+        .iter()
+        .map(|c| {
+            (
+                c.condition.clone(),
+                c.vs_baseline.and_then(|v| v.p_value_adjusted),
+            )
+        })
+        .collect();
+    for c in conditions.iter_mut() {
+        if let (Some(earlier), Some(v)) = (&c.same_outcomes_as, c.vs_baseline.as_mut()) {
+            if v.p_value_adjusted.is_none() {
+                v.p_value_adjusted = adjusted.get(earlier).copied().flatten();
+            }
+        }
     }
     Ok(())
 }
@@ -467,32 +634,56 @@ pub fn render_table(report: &EvalReport) -> String {
     let pass_at_k = format!("pass@{k}");
     let _ = writeln!(
         out,
-        "{:<16} {:>6}  {:<16} {:>7}  {:>8}  {:>7}  {:>9}",
-        "condition", "pass@1", "95% CI", pass_at_k, "Δ pass@1", "b/c", "McNemar p"
+        "{:<16} {:>6}  {:<16} {:<16} {:>7}  {:>8}  {:>7}  {:>9}  {:>7}",
+        "condition",
+        "pass@1",
+        "95% CI",
+        "by family",
+        pass_at_k,
+        "Δ pass@1",
+        "b/c",
+        "McNemar p",
+        "Holm p"
     );
     let baseline = report.baseline().map(|b| b.pass_at_1);
-    for c in &report.conditions {
-        let ci = c.pass_at_1_ci.map_or_else(
+    let interval = |i: Option<Interval>| {
+        i.map_or_else(
             || "—".to_owned(),
             |i| format!("[{:.3}, {:.3}]", i.low, i.high),
-        );
+        )
+    };
+    for c in &report.conditions {
         let delta = match baseline {
             Some(b) if c.condition != BASELINE => format!("{:+.3}", c.pass_at_1 - b),
             _ => "—".to_owned(),
         };
-        let (bc, p) = c.vs_baseline.map_or_else(
-            || ("—".to_owned(), "—".to_owned()),
+        let (bc, p, holm) = c.vs_baseline.map_or_else(
+            || ("—".to_owned(), "—".to_owned(), "—".to_owned()),
             |v| {
+                let holm = match (v.primary, v.p_value_adjusted) {
+                    (true, _) => "primary".to_owned(),
+                    (false, Some(p)) => format_p(p),
+                    (false, None) => "—".to_owned(),
+                };
                 (
                     format!("{}/{}", v.only_condition, v.only_baseline),
                     format_p(v.p_value),
+                    holm,
                 )
             },
         );
         let _ = writeln!(
             out,
-            "{:<16} {:>6.3}  {:<16} {:>7.3}  {:>8}  {:>7}  {:>9}",
-            c.condition, c.pass_at_1, ci, c.pass_at_k, delta, bc, p
+            "{:<16} {:>6.3}  {:<16} {:<16} {:>7.3}  {:>8}  {:>7}  {:>9}  {:>7}",
+            c.condition,
+            c.pass_at_1,
+            interval(c.pass_at_1_ci),
+            interval(c.pass_at_1_ci_family),
+            c.pass_at_k,
+            delta,
+            bc,
+            p,
+            holm
         );
     }
     for c in &report.conditions {
@@ -510,6 +701,7 @@ pub fn render_table(report: &EvalReport) -> String {
             "b/c: tasks solved only with the condition / only by baseline (solved = at least half of the samples pass)"
         );
     }
+    write_evidence_lines(&mut out, report);
     if let Some(precision) = report.memory_precision {
         let detail = report
             .memory_precision_detail
@@ -526,6 +718,53 @@ pub fn render_table(report: &EvalReport) -> String {
         let _ = writeln!(out, "note: {note}");
     }
     out
+}
+
+/// The lines that qualify the table: what "by family" and "Holm p" mean, the change of the
+/// primary comparison with its intervals, and the spread over seeds.
+fn write_evidence_lines(out: &mut String, report: &EvalReport) {
+    if let Some(families) = report.conditions.iter().find_map(|c| c.families) {
+        let _ = writeln!(
+            out,
+            "by family: 95% bootstrap interval resampling whole families ({families} families; a task without one is its own)"
+        );
+    }
+    let primary = report
+        .conditions
+        .iter()
+        .find(|c| c.vs_baseline.is_some_and(|v| v.primary));
+    if let Some(c) = primary {
+        let v = c.vs_baseline.expect("primary has a comparison");
+        let ci = |i: Option<Interval>| {
+            i.map_or_else(String::new, |i| format!("[{:+.3}, {:+.3}]", i.low, i.high))
+        };
+        let _ = writeln!(
+            out,
+            "primary comparison: {} vs baseline, Δ pass@1 95% CI {} per task, {} by family, {} (unadjusted); Holm p: the other comparisons, adjusted together",
+            c.condition,
+            ci(v.delta_ci),
+            ci(v.delta_ci_family),
+            p_clause(v.p_value)
+        );
+    }
+    if report.seeds.len() > 1 {
+        let seeds: Vec<String> = report.seeds.iter().map(u64::to_string).collect();
+        let _ = writeln!(
+            out,
+            "over seeds {} (pass@1 above pools every seed's samples):",
+            seeds.join(", ")
+        );
+        for c in &report.conditions {
+            if let Some(runs) = &c.over_seeds {
+                let s = runs.spread;
+                let _ = writeln!(
+                    out,
+                    "  {:<16} mean {:.3}, sd {:.3}, min {:.3}, max {:.3}",
+                    c.condition, s.mean, s.sd, s.min, s.max
+                );
+            }
+        }
+    }
 }
 
 /// One line naming the run: backend, model, run id, k, n and the task set.
@@ -559,13 +798,21 @@ pub fn run_details(report: &EvalReport) -> Vec<String> {
         if let Some(source) = &report.tasks_source {
             from.push(source.clone());
         }
+        if let Some(split) = &report.split {
+            from.push(format!("{} split", split.kind.as_str()));
+        }
         if let Some(seed) = report.split_seed {
             from.push(format!("split seed {seed}"));
         }
+        let side = match report.eval_split.as_deref() {
+            Some("dev") => "dev-split",
+            Some(_) => "held-out (test split)",
+            None => "held-out",
+        };
         if from.is_empty() {
-            parts.push(format!("{tasks} held-out tasks"));
+            parts.push(format!("{tasks} {side} tasks"));
         } else {
-            parts.push(format!("{tasks} held-out tasks ({})", from.join(", ")));
+            parts.push(format!("{tasks} {side} tasks ({})", from.join(", ")));
         }
     }
     parts
@@ -632,6 +879,7 @@ mod tests {
             .unwrap(),
         ];
         report.compare_with_baseline().unwrap();
+        annotate_comparisons(&mut report.conditions, "memory", 1).unwrap();
         report.memory_precision = Some(1.0);
         report.memory_precision_detail = Some(MemoryPrecisionDetail {
             checked: 40,
@@ -738,6 +986,64 @@ mod tests {
     }
 
     #[test]
+    fn the_primary_comparison_is_unadjusted_and_holm_adjusts_the_rest_once() {
+        // 12 tasks in 3 families; baseline solves none. memory (primary) solves 6, semantic 3,
+        // few_shot 5, and random_memory reports few_shot's outcomes again.
+        let solving = |name: &str, solved: usize| {
+            let per_task = (0..12)
+                .map(|i| {
+                    TaskOutcome::new(
+                        format!("t{i:02}"),
+                        format!("f{}", i % 3),
+                        usize::from(i < solved),
+                        1,
+                    )
+                })
+                .collect();
+            ConditionResult::from_outcomes(name, "", per_task, 1, 5).unwrap()
+        };
+        let mut conditions = vec![
+            solving("baseline", 0),
+            solving("memory", 6),
+            solving("semantic", 3),
+            solving("few_shot", 5),
+            solving("random_memory", 5),
+        ];
+        conditions[4].same_outcomes_as = Some("few_shot".into());
+        compare_with_baseline(&mut conditions).unwrap();
+        annotate_comparisons(&mut conditions, "memory", 5).unwrap();
+        let v = |i: usize| conditions[i].vs_baseline.unwrap();
+        // Raw exact McNemar: 6/0 -> 2/64, 3/0 -> 2/8, 5/0 -> 2/32.
+        let close = |p: Option<f64>, want: f64| p.is_some_and(|p| (p - want).abs() < 1e-12);
+        assert!(close(Some(v(1).p_value), 0.031_25));
+        assert!(v(1).primary && v(1).p_value_adjusted == Some(v(1).p_value));
+        // Holm over {semantic 0.25, few_shot 0.0625} (m = 2, the repeat not counted):
+        // few_shot 2 x 0.0625 = 0.125; semantic max(0.125, 1 x 0.25) = 0.25.
+        assert!(close(v(3).p_value_adjusted, 0.125), "{:?}", v(3));
+        assert!(close(v(2).p_value_adjusted, 0.25), "{:?}", v(2));
+        assert_eq!(
+            v(4).p_value_adjusted,
+            v(3).p_value_adjusted,
+            "the repeat shares few_shot's"
+        );
+        assert!(!v(2).primary && !v(3).primary && !v(4).primary);
+        // The change of pass@1 (+0.5 for memory) lies inside its per-task interval; memory's
+        // wins are spread evenly (2 of 4 tasks in each family), so resampling families cannot
+        // move it: the family interval is a point.
+        let (task, family) = (v(1).delta_ci.unwrap(), v(1).delta_ci_family.unwrap());
+        assert!(task.low < 0.5 && 0.5 < task.high, "{task:?}");
+        assert_eq!(
+            family,
+            Interval {
+                low: 0.5,
+                high: 0.5
+            }
+        );
+        assert_eq!(conditions[1].families, Some(3));
+        assert!(conditions[0].vs_baseline.is_none());
+    }
+
+    #[test]
     fn serde_round_trip() {
         let report = sample_report();
         let json = serde_json::to_string_pretty(&report).unwrap();
@@ -831,10 +1137,12 @@ mod tests {
         let expected = "\
 SIMULATION (mock backend): these numbers exercise the pipeline, they measure no model
 backend mock, model mock-weak-v1, run 7, k=1, n=1, 20 held-out tasks (bundled, split seed 1337)
-condition        pass@1  95% CI            pass@1  Δ pass@1      b/c  McNemar p
-baseline          0.350  [0.181, 0.567]     0.350         —        —          —
-memory            0.600  [0.387, 0.781]     0.600    +0.250      7/2      0.180
+condition        pass@1  95% CI           by family         pass@1  Δ pass@1      b/c  McNemar p   Holm p
+baseline          0.350  [0.181, 0.567]   [0.300, 0.400]     0.350         —        —          —        —
+memory            0.600  [0.387, 0.781]   [0.600, 0.600]     0.600    +0.250      7/2      0.180  primary
 b/c: tasks solved only with the condition / only by baseline (solved = at least half of the samples pass)
+by family: 95% bootstrap interval resampling whole families (2 families; a task without one is its own)
+primary comparison: memory vs baseline, Δ pass@1 95% CI [-0.050, +0.500] per task, [+0.200, +0.300] by family, p = 0.180 (unadjusted); Holm p: the other comparisons, adjusted together
 memory precision: 1.000 (40 of 40 remembered episodes still pass)
 note: SIMULATION: mock backend
 ";

@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use super::conditions::{Condition, ConditionRun, memory_precision};
 use super::report::{
     AdapterComparison, ConditionResult, EvalReport, MemoryPrecisionDetail, PairedComparison,
-    RegressionCheck, SCHEMA_VERSION, TaskOutcome, compare_with_baseline,
+    RegressionCheck, SCHEMA_VERSION, SeedRuns, TaskOutcome, annotate_comparisons,
+    compare_with_baseline,
 };
 use crate::lab::Lab;
 use crate::memory::Strategy;
+use crate::memory::controls::ControlPool;
 use crate::store::runs::{NewRun, RunKind, RunStatus};
 use crate::usage;
 
@@ -25,8 +27,15 @@ pub struct EvalPlan {
     /// Only the first N held-out tasks.
     pub task_limit: Option<usize>,
     pub retrieval: Strategy,
-    /// Sampling seed, the same for every condition.
+    /// Sampling seed, the same for every condition; also the bootstrap's.
     pub seed: u64,
+    /// Run every condition once per seed and pool the samples (empty: just `seed`).
+    pub seeds: Vec<u64>,
+    /// The split evaluated on.
+    pub eval_split: EvalSplit,
+    /// The condition whose comparison with baseline is primary (default: memory when it runs,
+    /// else the first condition other than baseline).
+    pub primary: Option<Condition>,
     /// Skip re-verifying the stored episodes (memory_precision).
     pub skip_precision: bool,
     /// Where the results JSON goes.
@@ -48,7 +57,63 @@ impl EvalPlan {
         if self.task_limit == Some(0) {
             usage!("--task-limit 0 selects no tasks");
         }
+        if let Some(primary) = self.primary {
+            if primary == Condition::Baseline || !self.conditions.contains(&primary) {
+                usage!(
+                    "--primary {} must be one of the evaluated conditions other than baseline",
+                    primary.as_str()
+                );
+            }
+        }
+        let mut distinct = self.seeds.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() != self.seeds.len() {
+            usage!("--seeds repeats a seed: each seed is one replication");
+        }
         Ok(())
+    }
+
+    /// The seeds the conditions run with.
+    pub fn run_seeds(&self) -> Vec<u64> {
+        if self.seeds.is_empty() {
+            vec![self.seed]
+        } else {
+            self.seeds.clone()
+        }
+    }
+
+    /// The condition of the primary comparison, if the eval has one.
+    pub fn primary_condition(&self) -> Option<Condition> {
+        self.primary.or_else(|| {
+            if self.conditions.contains(&Condition::Memory) {
+                Some(Condition::Memory)
+            } else {
+                self.conditions
+                    .iter()
+                    .copied()
+                    .find(|c| *c != Condition::Baseline)
+            }
+        })
+    }
+}
+
+/// Which side of the split an eval runs on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EvalSplit {
+    /// The held-out split: final numbers only.
+    #[default]
+    Test,
+    /// The dev split: for choosing prompts and settings.
+    Dev,
+}
+
+impl EvalSplit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvalSplit::Test => "test",
+            EvalSplit::Dev => "dev",
+        }
     }
 }
 
@@ -61,10 +126,24 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
     let n = plan.n;
     let simulation = lab.backend.is_simulation();
     let conditions = &plan.conditions;
-    if lab.split.heldout.is_empty() {
-        usage!("--heldout-size 0 leaves nothing to evaluate");
-    }
-    let tasks = lab.heldout_tasks(plan.task_limit);
+    let tasks: Vec<crate::tasks::Task> = match plan.eval_split {
+        EvalSplit::Test => {
+            if lab.split.heldout.is_empty() {
+                usage!("--heldout-size 0 leaves nothing to evaluate");
+            }
+            lab.heldout_tasks(plan.task_limit)
+        }
+        EvalSplit::Dev => {
+            if lab.split.dev.is_empty() {
+                usage!("--eval-split dev needs a dev split: give --dev-size N");
+            }
+            let limit = plan.task_limit.unwrap_or(usize::MAX);
+            lab.split.dev.iter().take(limit).cloned().collect()
+        }
+    };
+    let seeds = plan.run_seeds();
+    let primary = plan.primary_condition();
+    let split_summary = lab.split.summary(lab.split_config.seed);
     let backend = lab.backend.clone();
     let (store, verifier) = (&lab.store, &lab.verifier);
 
@@ -89,6 +168,8 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
             "task_limit": plan.task_limit, "retrieval": plan.retrieval, "seed": plan.seed,
             "temperature": lab.backend_config.temperature, "max_tokens": lab.backend_config.max_tokens,
             "verify_mode": verifier.mode(), "adapter": adapter.as_ref().map(|a| &a.name),
+            "eval_split": plan.eval_split.as_str(), "split": &split_summary, "seeds": &seeds,
+            "primary": primary.map(Condition::as_str),
         }),
     })?;
     // Conditions often produce the same answer: verify each distinct one once per eval.
@@ -96,10 +177,21 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
     let heldout_ids = lab.heldout_ids();
     let progress = crate::progress::Progress::new(
         "eval",
-        tasks.len() * conditions.len(),
-        "tasks x conditions",
+        tasks.len() * conditions.len() * seeds.len(),
+        "tasks x conditions x seeds",
     );
-    let runner = ConditionRun {
+    let controls = if conditions.iter().any(|c| c.is_control()) {
+        let pool = ControlPool::load(store, &lab.split.train, &heldout_ids)?;
+        if pool.is_empty() {
+            usage!(
+                "the control conditions need verified episodes of train-pool tasks; the store has none (run run-iteration first)"
+            );
+        }
+        Some(pool)
+    } else {
+        None
+    };
+    let mut runner = ConditionRun {
         store,
         backend: backend.as_ref(),
         judge: &judge,
@@ -113,47 +205,68 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
         seed: plan.seed,
         cancel: crate::stop::flag(),
         progress: &progress,
+        controls: controls.as_ref(),
     };
     let adapter_ref = adapter.as_ref().map(|a| a.reference.clone());
     let outcome = (|| -> anyhow::Result<(Vec<ConditionResult>, Option<RegressionCheck>)> {
-        // A condition that sends exactly the requests of an earlier one (same memory, same
-        // adapter) is not generated again: its outcomes are that condition's, marked as such.
-        let mut generated: Vec<(_, Condition, Vec<TaskOutcome>)> = Vec::new();
+        // Per seed, every condition's outcomes; a condition that sends exactly the requests of
+        // an earlier one (same memory, same adapter) is not generated again: its outcomes are
+        // that condition's, marked as such.
+        let mut by_seed: Vec<Vec<Vec<TaskOutcome>>> = Vec::new();
+        let mut same_as: Vec<Option<Condition>> = vec![None; conditions.len()];
+        for &seed in &seeds {
+            runner.seed = seed;
+            let mut generated: Vec<(_, Condition, Vec<TaskOutcome>)> = Vec::new();
+            let mut outcomes_of_seed = Vec::new();
+            for (i, &condition) in conditions.iter().enumerate() {
+                let key = condition.request_key(simulation, adapter_ref.as_ref());
+                let outcomes = match generated.iter().find(|(k, _, _)| *k == key) {
+                    Some((_, earlier, outcomes)) => {
+                        same_as[i] = Some(*earlier);
+                        progress.advance(tasks.len());
+                        outcomes.clone()
+                    }
+                    None => {
+                        let outcomes = runner.run(condition, adapter_ref.clone())?;
+                        generated.push((key, condition, outcomes.clone()));
+                        outcomes
+                    }
+                };
+                outcomes_of_seed.push(outcomes);
+            }
+            by_seed.push(outcomes_of_seed);
+        }
         let mut results = Vec::new();
-        for &condition in conditions {
+        for (i, &condition) in conditions.iter().enumerate() {
             let mut notes = notes_for(
                 condition,
                 simulation,
                 adapter.as_ref().map(|a| a.name.as_str()),
             );
-            let key = condition.request_key(simulation, adapter_ref.as_ref());
-            let same = generated.iter().find(|(k, _, _)| *k == key);
-            let (outcomes, same_as) = match same {
-                Some((_, earlier, outcomes)) => {
-                    notes.push_str(&format!(
-                        "; same requests as {}: its outcomes, reported again, not generated twice",
-                        earlier.as_str()
-                    ));
-                    progress.advance(tasks.len());
-                    (outcomes.clone(), Some(earlier.as_str().to_string()))
-                }
-                None => {
-                    let outcomes = runner.run(condition, adapter_ref.clone())?;
-                    generated.push((key, condition, outcomes.clone()));
-                    (outcomes, None)
-                }
-            };
+            if let Some(earlier) = same_as[i] {
+                notes.push_str(&format!(
+                    "; same requests as {}: its outcomes, reported again, not generated twice",
+                    earlier.as_str()
+                ));
+            }
+            let runs: Vec<&[TaskOutcome]> = by_seed.iter().map(|s| s[i].as_slice()).collect();
             let mut result = ConditionResult::from_outcomes(
                 condition.as_str(),
                 notes,
-                outcomes,
+                pool_seeds(&runs),
                 plan.k as usize,
                 plan.seed,
             )?;
-            result.same_outcomes_as = same_as;
+            result.same_outcomes_as = same_as[i].map(|c| c.as_str().to_string());
+            if seeds.len() > 1 {
+                result.over_seeds = Some(seed_runs(&runs));
+            }
             results.push(result);
         }
         compare_with_baseline(&mut results)?;
+        if let Some(primary) = primary {
+            annotate_comparisons(&mut results, primary.as_str(), plan.seed)?;
+        }
         let check = match &adapter {
             Some(a) => regression_check(&results, &a.name)?,
             None => None,
@@ -209,6 +322,14 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
         memory_precision_detail: precision,
         regression_check: regression,
         notes,
+        eval_split: Some(plan.eval_split.as_str().to_string()),
+        split: Some(split_summary),
+        primary: primary.map(|c| c.as_str().to_string()),
+        seeds: if seeds.len() > 1 {
+            seeds.clone()
+        } else {
+            Vec::new()
+        },
     };
     let payload = serde_json::to_value(&report)?;
     store.insert_eval_run(
@@ -227,6 +348,42 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
         crate::output::write_json(out, &payload)?;
     }
     Ok(report)
+}
+
+/// Each task's samples over all seeds, in the first seed's task order.
+fn pool_seeds(runs: &[&[TaskOutcome]]) -> Vec<TaskOutcome> {
+    let mut pooled: Vec<TaskOutcome> = runs.first().map(|r| r.to_vec()).unwrap_or_default();
+    for run in runs.iter().skip(1) {
+        let by_id: std::collections::HashMap<&str, &TaskOutcome> =
+            run.iter().map(|t| (t.task_id.as_str(), t)).collect();
+        for task in &mut pooled {
+            if let Some(other) = by_id.get(task.task_id.as_str()) {
+                task.passed += other.passed;
+                task.samples += other.samples;
+            }
+        }
+    }
+    pooled
+}
+
+/// pass@1 seed by seed, with its spread.
+fn seed_runs(runs: &[&[TaskOutcome]]) -> SeedRuns {
+    let rates: Vec<f64> = runs
+        .iter()
+        .map(|run| {
+            let values: Vec<f64> = run.iter().map(TaskOutcome::pass_at_1).collect();
+            crate::eval::stats::mean(&values).unwrap_or(0.0)
+        })
+        .collect();
+    SeedRuns {
+        spread: crate::eval::stats::Spread::of(&rates).unwrap_or(crate::eval::stats::Spread {
+            mean: 0.0,
+            sd: 0.0,
+            min: 0.0,
+            max: 0.0,
+        }),
+        pass_at_1: rates,
+    }
 }
 
 /// Base model against the active adapter, task by task: `learning` against `baseline` and
@@ -299,5 +456,11 @@ fn notes_for(condition: Condition, simulation: bool, adapter: Option<&str>) -> S
             "no active adapter: the base model, same as baseline".into()
         }
         (Condition::MemoryLearning, false, None) => "no active adapter: same as memory".into(),
+        (Condition::FewShot, _, _) => {
+            "control: the same seeded verified examples for every task, none of its family".into()
+        }
+        (Condition::RandomMemory, _, _) => {
+            "control: random verified episodes of other families, seeded per task".into()
+        }
     }
 }

@@ -133,6 +133,96 @@ pub fn bootstrap_mean_interval(
     })
 }
 
+/// A seeded percentile-bootstrap 95% interval for the mean of `values` that resamples whole
+/// clusters (`clusters[i]` names the cluster of `values[i]`; rslm's clusters are task families)
+/// with replacement, keeping every value of a drawn cluster. When outcomes within a family move
+/// together, as sibling tasks do, this interval is wider than the per-task one and honest about
+/// how few independent units there are.
+pub fn cluster_bootstrap_mean_interval(
+    values: &[f64],
+    clusters: &[&str],
+    resamples: usize,
+    seed: u64,
+) -> Result<Interval, StatsError> {
+    if values.is_empty() || resamples == 0 || values.len() != clusters.len() {
+        return Err(StatsError::NoTasks);
+    }
+    // Per cluster: (sum, count), in first-seen order so the result does not depend on hashing.
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut totals: Vec<(f64, usize)> = Vec::new();
+    for (&value, &cluster) in values.iter().zip(clusters) {
+        let i = *index.entry(cluster).or_insert_with(|| {
+            totals.push((0.0, 0));
+            totals.len() - 1
+        });
+        totals[i].0 += value;
+        totals[i].1 += 1;
+    }
+    let mut rng = SplitMix64::new(seed);
+    let count = totals.len();
+    let mut means: Vec<f64> = (0..resamples)
+        .map(|_| {
+            let (mut sum, mut n) = (0.0, 0usize);
+            for _ in 0..count {
+                let (s, c) = totals[rng.below(count)];
+                sum += s;
+                n += c;
+            }
+            sum / n as f64
+        })
+        .collect();
+    means.sort_by(f64::total_cmp);
+    Ok(Interval {
+        low: quantile_sorted(&means, 0.025),
+        high: quantile_sorted(&means, 0.975),
+    })
+}
+
+/// Holm's step-down adjustment of p-values for a family of tests (Holm 1979): sorted
+/// ascending, the i-th smallest (from 0) is multiplied by `m - i`, and adjusted values never
+/// decrease along that order; capped at 1. Returned in the input's order.
+pub fn holm_adjust(p_values: &[f64]) -> Vec<f64> {
+    let m = p_values.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p_values[a].total_cmp(&p_values[b]).then(a.cmp(&b)));
+    let mut adjusted = vec![0.0; m];
+    let mut running = 0.0_f64;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p_values[i]).min(1.0));
+        adjusted[i] = running;
+    }
+    adjusted
+}
+
+/// Mean, sample standard deviation, minimum and maximum of one figure over several runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    pub mean: f64,
+    /// Sample standard deviation (n - 1); 0 for a single run.
+    pub sd: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    /// The spread of `values`, or `None` for no values.
+    pub fn of(values: &[f64]) -> Option<Spread> {
+        let mean = mean(values)?;
+        let sd = if values.len() < 2 {
+            0.0
+        } else {
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() - 1) as f64)
+                .sqrt()
+        };
+        Some(Spread {
+            mean,
+            sd,
+            min: values.iter().copied().fold(f64::INFINITY, f64::min),
+            max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        })
+    }
+}
+
 /// The exact two-sided McNemar test on the discordant pairs of a paired comparison:
 /// `b` tasks solved only under one condition, `c` only under the other.
 ///
@@ -359,6 +449,59 @@ mod tests {
         let p = mcnemar_exact(1500, 500);
         assert!((0.0..1e-10).contains(&p));
         assert!(close(mcnemar_exact(1000, 1000), 1.0, 1e-12));
+    }
+
+    #[test]
+    fn clustered_bootstrap_sees_two_families_not_twenty_tasks() {
+        // Family a solves all ten of its tasks, family b none: per task the mean looks sure of
+        // itself; per family there are two units, and a resample is {a,a}, {a,b} or {b,b}.
+        let values: Vec<f64> = (0..20).map(|i| f64::from(i < 10)).collect();
+        let clusters: Vec<&str> = (0..20).map(|i| if i < 10 { "a" } else { "b" }).collect();
+        let per_task = bootstrap_mean_interval(&values, BOOTSTRAP_RESAMPLES, 1).unwrap();
+        let per_family =
+            cluster_bootstrap_mean_interval(&values, &clusters, BOOTSTRAP_RESAMPLES, 1).unwrap();
+        assert!(per_task.low > 0.25 && per_task.high < 0.75, "{per_task:?}");
+        assert_eq!(
+            per_family,
+            Interval {
+                low: 0.0,
+                high: 1.0
+            }
+        );
+        // Every task its own cluster: the per-task bootstrap, draw for draw.
+        let own: Vec<String> = (0..20).map(|i| format!("t{i}")).collect();
+        let own: Vec<&str> = own.iter().map(String::as_str).collect();
+        assert_eq!(
+            cluster_bootstrap_mean_interval(&values, &own, 500, 9).unwrap(),
+            bootstrap_mean_interval(&values, 500, 9).unwrap()
+        );
+        assert_eq!(
+            cluster_bootstrap_mean_interval(&values, &clusters[..3], 10, 1),
+            Err(StatsError::NoTasks)
+        );
+    }
+
+    #[test]
+    fn holm_matches_a_worked_example() {
+        // p = 0.01, 0.04, 0.03, 0.005 (m = 4): sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1
+        // = 0.02, 0.03, 0.06, 0.04 -> monotone 0.02, 0.03, 0.06, 0.06.
+        let adjusted = holm_adjust(&[0.01, 0.04, 0.03, 0.005]);
+        let expected = [0.03, 0.06, 0.06, 0.02];
+        for (a, e) in adjusted.iter().zip(expected) {
+            assert!(close(*a, e, 1e-12), "{adjusted:?}");
+        }
+        assert_eq!(holm_adjust(&[0.5, 0.9]), vec![1.0, 1.0]);
+        assert_eq!(holm_adjust(&[0.2]), vec![0.2]);
+        assert!(holm_adjust(&[]).is_empty());
+    }
+
+    #[test]
+    fn spread_over_runs() {
+        let s = Spread::of(&[0.3, 0.4, 0.5]).unwrap();
+        assert!(close(s.mean, 0.4, 1e-12) && close(s.sd, 0.1, 1e-12));
+        assert_eq!((s.min, s.max), (0.3, 0.5));
+        assert_eq!(Spread::of(&[0.7]).unwrap().sd, 0.0);
+        assert_eq!(Spread::of(&[]), None);
     }
 
     #[test]

@@ -89,12 +89,17 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
         usage!("--heldout-size 0 leaves no held-out set to compare on");
     }
     let heldout = lab.heldout_tasks(plan.heldout_limit);
-    let check = check_set(
+    let (check, twins) = check_set(
         &lab.split.train,
         &trained,
         lab.split_config.seed,
         plan.check_limit,
     );
+    if twins > 0 {
+        eprintln!(
+            "promote-adapter: {twins} twin(s) of trained tasks (same normalised spec) left out of the check set"
+        );
+    }
     let excluded = lab
         .split
         .train
@@ -167,6 +172,7 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
             seed: plan.seed,
             cancel: crate::stop::flag(),
             progress: &progress,
+            controls: None,
         };
         eprintln!(
             "promote-adapter: {what}: {} tasks under {current_label}",
@@ -228,8 +234,9 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
         "alpha": plan.alpha,
         "heldout": heldout_side.summary(),
         "check": {
-            "selection": "train-pool tasks absent from the candidate's train.jsonl, in a seeded order",
+            "selection": "train-pool tasks absent from the candidate's train.jsonl and not twins (same normalised spec) of a task in it, in a seeded order",
             "trained_tasks_excluded": excluded,
+            "twins_of_trained_excluded": twins,
             "limit": plan.check_limit,
             "figures": check_side.summary(),
         },
@@ -284,30 +291,44 @@ fn training_tasks(adapter: &Adapter) -> anyhow::Result<HashSet<String>> {
     Ok(ids)
 }
 
-/// Train-pool tasks the candidate did not train on, in an order of their own (a hash with a
+/// Train-pool tasks the candidate did not train on, nor a twin of one (the same normalised
+/// spec: a twin of a trained task is not unseen), in an order of their own (a hash with a
 /// different salt than the split's), so a limited check set is a sample of them, not the
-/// first ones an iteration with `--task-order split` attempted.
+/// first ones an iteration with `--task-order split` attempted. Also returns how many twins
+/// were left out.
 fn check_set(
     train: &[Task],
     trained: &HashSet<String>,
     split_seed: u64,
     limit: Option<usize>,
-) -> Vec<Task> {
+) -> (Vec<Task>, usize) {
+    use crate::tasks::spec_key::spec_key;
     use sha2::{Digest as _, Sha256};
-    let mut tasks: Vec<(Vec<u8>, Task)> = train
+    let trained_specs: HashSet<String> = train
+        .iter()
+        .filter(|t| trained.contains(&t.task_id))
+        .map(spec_key)
+        .collect();
+    let untrained: Vec<&Task> = train
         .iter()
         .filter(|t| !trained.contains(&t.task_id))
+        .collect();
+    let mut tasks: Vec<(Vec<u8>, Task)> = untrained
+        .iter()
+        .filter(|t| !trained_specs.contains(&spec_key(t)))
         .map(|t| {
             let key = Sha256::digest(format!("check:{split_seed}:{}", t.task_id)).to_vec();
-            (key, t.clone())
+            (key, (*t).clone())
         })
         .collect();
+    let twins = untrained.len() - tasks.len();
     tasks.sort_by(|a, b| a.0.cmp(&b.0));
-    tasks
+    let tasks = tasks
         .into_iter()
         .map(|(_, t)| t)
         .take(limit.unwrap_or(usize::MAX))
-        .collect()
+        .collect();
+    (tasks, twins)
 }
 
 /// Per-task outcomes of both sides on one task set.

@@ -105,6 +105,15 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
         "verify_mode": lab.verifier.mode(),
         "prompt_version": PROMPT_VERSION,
     });
+    // A split other than the original's is part of the settings too (recorded only then, so
+    // runs of the default split still resume as they were recorded).
+    let mut config = config;
+    if lab.split_config.kind != crate::tasks::split::SplitKind::Hash
+        || lab.split_config.dev_size > 0
+    {
+        config["split"] = serde_json::json!(lab.split_config.kind);
+        config["dev_size"] = serde_json::json!(lab.split_config.dev_size);
+    }
     let store = &mut lab.store;
     let resumed = if plan.resume {
         let found = store.resumable_run(RunKind::Iteration, &config)?;

@@ -2,6 +2,7 @@
 //! episodes, procedures and rules with FTS5 bm25, and never returns anything from a held-out
 //! task, whatever the split of the run that stored it was.
 
+pub mod controls;
 mod retrieval;
 
 pub use retrieval::{Retriever, Strategy, description};

@@ -8,6 +8,7 @@ pub mod humaneval;
 pub mod loader;
 pub mod pyvalue;
 pub mod render;
+pub mod spec_key;
 pub mod split;
 
 use serde::{Deserialize, Serialize};

@@ -231,6 +231,7 @@ mod tests {
                 task("b1", "b"),
             ],
             heldout: vec![task("h1", "a")],
+            ..Split::default()
         }
     }
 

@@ -650,10 +650,21 @@ fn without_an_adapter_memory_learning_and_learning_reuse_memory_and_baseline() {
         get("memory")["per_task"],
         get("memory_learning")["per_task"]
     );
-    assert_eq!(
-        get("memory")["vs_baseline"],
-        get("memory_learning")["vs_baseline"]
-    );
+    // The same paired counts; only which comparison is the declared primary one differs.
+    for key in [
+        "both",
+        "only_condition",
+        "only_baseline",
+        "neither",
+        "p_value",
+    ] {
+        assert_eq!(
+            get("memory")["vs_baseline"][key],
+            get("memory_learning")["vs_baseline"][key],
+            "{key}"
+        );
+    }
+    assert_eq!(get("memory")["vs_baseline"]["primary"], true);
     assert_eq!(get("memory")["vs_baseline"]["only_baseline"], 2);
     assert!(get("learning")["vs_baseline"]["p_value"].is_number());
     assert!(

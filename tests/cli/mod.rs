@@ -3,6 +3,7 @@
 mod backend_limits;
 mod bounds;
 mod ecosystem;
+mod evidence;
 mod foundation;
 mod hostile_loop;
 mod input_limits;

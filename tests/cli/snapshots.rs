@@ -62,11 +62,20 @@ conditions[].per_task[].task_id: string
 conditions[].per_task[].family: string
 conditions[].per_task[].passed: number
 conditions[].per_task[].samples: number
+conditions[].pass_at_1_ci_family: array
+conditions[].pass_at_1_ci_family[]: number
+conditions[].families: number
 conditions[].vs_baseline.both: number
 conditions[].vs_baseline.only_condition: number
 conditions[].vs_baseline.only_baseline: number
 conditions[].vs_baseline.neither: number
 conditions[].vs_baseline.p_value: number
+conditions[].vs_baseline.primary: bool
+conditions[].vs_baseline.p_value_adjusted: number
+conditions[].vs_baseline.delta_ci: array
+conditions[].vs_baseline.delta_ci[]: number
+conditions[].vs_baseline.delta_ci_family: array
+conditions[].vs_baseline.delta_ci_family[]: number
 memory_precision: number
 memory_precision_detail: object
 memory_precision_detail.checked: number
@@ -74,6 +83,21 @@ memory_precision_detail.still_passing: number
 regression_check: null
 notes: array
 notes[]: string
+eval_split: string
+split: object
+split.kind: string
+split.seed: number
+split.train: number
+split.dev: number
+split.heldout: number
+split.heldout_families: number
+split.dropped_twins: number
+split.dropped: array
+split.dropped[]: object
+split.dropped[].task_id: string
+split.dropped[].side: string
+split.dropped[].twin_of: string
+primary: string
 "
     );
 }
@@ -92,13 +116,15 @@ fn eval_prints_the_results_table() {
         filter(&run.stdout_text(), dir.path()),
         "\
 SIMULATION (mock backend): these numbers exercise the pipeline, they measure no model
-backend mock, model mock-weak-v1, run #, k=#, n=#, # held-out tasks (bundled, split seed ####)
-condition        pass@1  ##% CI            pass@2  Δ pass@1      b/c  McNemar p
-baseline          #.###  [#.###, #.###]     #.###         —        —          —
-memory            #.###  [#.###, #.###]     #.###    ±#.###      #/#      #.###
-semantic          #.###  [#.###, #.###]     #.###    ±#.###      #/#      #.###
-memory_learning   #.###  [#.###, #.###]     #.###    ±#.###      #/#      #.###
+backend mock, model mock-weak-v1, run #, k=#, n=#, # held-out (test split) tasks (bundled, hash split, split seed ####)
+condition        pass@1  ##% CI           by family         pass@2  Δ pass@1      b/c  McNemar p   Holm p
+baseline          #.###  [#.###, #.###]   [#.###, #.###]     #.###         —        —          —        —
+memory            #.###  [#.###, #.###]   [#.###, #.###]     #.###    ±#.###      #/#      #.###  primary
+semantic          #.###  [#.###, #.###]   [#.###, #.###]     #.###    ±#.###      #/#      #.###    #.###
+memory_learning   #.###  [#.###, #.###]   [#.###, #.###]     #.###    ±#.###      #/#      #.###    #.###
 b/c: tasks solved only with the condition / only by baseline (solved = at least half of the samples pass)
+by family: ##% bootstrap interval resampling whole families (# families; a task without one is its own)
+primary comparison: memory vs baseline, Δ pass@1 ##% CI [±#.###, ±#.###] per task, [±#.###, ±#.###] by family, p = #.### (unadjusted); Holm p: the other comparisons, adjusted together
 memory precision: #.### (# of # remembered episodes still pass)
 note: SIMULATION: the mock backend is a simulated weak model; its memory gain measures retrieval quality, not a real model's learning.
 note: verifier: isolation: [ISOLATION]
