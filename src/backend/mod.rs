@@ -5,8 +5,9 @@ pub mod extract;
 pub mod mock;
 mod open;
 pub mod openai;
+pub mod sanitize;
 
-pub use open::{BackendConfig, BackendKind, open};
+pub use open::{BackendConfig, BackendKind, open, open_describing};
 
 use serde::{Deserialize, Serialize};
 

@@ -93,6 +93,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             seed: args.seed,
             skip_precision: false,
             output: None,
+            log_samples: false,
         },
         output_dir: args.output_dir.clone(),
     };

@@ -32,6 +32,8 @@ pub struct EvalPlan {
     pub skip_precision: bool,
     /// Where the results JSON goes.
     pub output: Option<PathBuf>,
+    /// Also write each condition's samples beside the results JSON (`eval --log-samples`).
+    pub log_samples: bool,
 }
 
 impl EvalPlan {
@@ -46,6 +48,9 @@ impl EvalPlan {
         }
         if self.task_limit == Some(0) {
             usage!("--task-limit 0 selects no tasks");
+        }
+        if self.log_samples && self.output.is_none() {
+            usage!("--log-samples writes beside the results file: give --output too");
         }
         Ok(())
     }
@@ -120,6 +125,7 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
             let same = generated.iter().find(|(k, _, _)| *k == key);
             let (outcomes, same_as) = match same {
                 Some((_, earlier, outcomes)) => {
+                    store.copy_eval_samples(run_id, earlier.as_str(), condition.as_str())?;
                     notes.push_str(&format!(
                         "; same requests as {}: its outcomes, reported again, not generated twice",
                         earlier.as_str()
@@ -127,7 +133,8 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
                     (outcomes.clone(), Some(earlier.as_str().to_string()))
                 }
                 None => {
-                    let outcomes = runner.run(condition, adapter_ref.clone())?;
+                    let outcomes =
+                        runner.run_recorded(condition, adapter_ref.clone(), Some(run_id))?;
                     generated.push((key, condition, outcomes.clone()));
                     (outcomes, None)
                 }
@@ -197,6 +204,20 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
         memory_precision_detail: precision,
         regression_check: regression,
         notes,
+        config: Some(super::provenance::run_config(
+            lab,
+            &super::provenance::RunSettings {
+                k: Some(plan.k),
+                n: Some(n),
+                seed: Some(plan.seed),
+                task_limit: plan.task_limit,
+                conditions: conditions.iter().map(|c| c.as_str().to_owned()).collect(),
+                retrieval: serde_json::to_value(plan.retrieval)?
+                    .as_str()
+                    .map(str::to_owned),
+            },
+        )?),
+        memory_state: Some(super::provenance::memory_state(lab)?),
     };
     let payload = serde_json::to_value(&report)?;
     store.insert_eval_run(
@@ -213,6 +234,9 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
     )?;
     if let Some(out) = &plan.output {
         crate::output::write_json(out, &payload)?;
+        if plan.log_samples {
+            super::samples::write_logs(store, run_id, out)?;
+        }
     }
     Ok(report)
 }

@@ -10,6 +10,7 @@ pub mod evals;
 pub mod knowledge;
 pub mod retrieval;
 pub mod runs;
+pub mod samples;
 pub(crate) mod test_support;
 
 use std::path::{Path, PathBuf};
@@ -412,6 +413,7 @@ mod tests {
                     attempt("def f(x):\n    return x[::-1]", true),
                     attempt("def f(x):\n    return x", false),
                 ],
+                &Default::default(),
             )
             .unwrap();
         assert_eq!(stored, 1);
@@ -462,6 +464,7 @@ mod tests {
                 Pool::Heldout,
                 "baseline",
                 &[attempt("def f(x): return 1", true)],
+                &Default::default(),
             )
             .unwrap();
         assert_eq!(store.table_count("episodes").unwrap(), 0);
@@ -686,6 +689,7 @@ mod tests {
                     Pool::Train,
                     "memory",
                     &[attempt(&format!("def f(n): return n + {i}"), true)],
+                    &Default::default(),
                 )
                 .unwrap();
         }
