@@ -6,7 +6,8 @@
 //!
 //! pytest runs use `RSLM_PYTHON` (else `.rslm/venv/bin/python`; see scripts/python_env.sh); the
 //! original's `python3 -m pytest` runs with that venv's `bin` first on PATH, as an activated venv
-//! would. Counts scale with `RSLM_BENCH_SCALE` (default 1.0).
+//! would. Counts scale with `RSLM_BENCH_SCALE` (default 1.0). With `RSLM_BENCH_JSON=PATH` the
+//! rows are also written there as JSON (scripts/bench_scale.sh keeps them for docs/scale.md).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -287,6 +288,26 @@ fn main() {
         .chain(std::iter::once(&original_fast))
         .chain(original_pytest.iter())
         .collect();
+    if let Some(path) = std::env::var_os("RSLM_BENCH_JSON") {
+        let rows: Vec<serde_json::Value> = all
+            .iter()
+            .map(|row| {
+                serde_json::json!({
+                    "way": row.name, "candidates": row.candidates, "seconds": row.seconds,
+                    "candidates_per_second": row.rate(),
+                    "cpu_ms_per_candidate": row.cpu_seconds * 1000.0 / row.candidates as f64,
+                    "candidates_per_cpu_second": row.candidates as f64 / row.cpu_seconds.max(1e-9),
+                    "wrong_verdicts": row.wrong_verdicts,
+                })
+            })
+            .collect();
+        let figures = serde_json::json!({"cores": cores, "rows": rows});
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&figures).unwrap() + "\n",
+        )
+        .unwrap();
+    }
     for row in &all {
         println!(
             "{:<52} {:>10} {:>9.2} {:>13.1} {:>10.2} {:>10.2} {:>7}",

@@ -32,6 +32,8 @@ pub enum Command {
     Consolidate(commands::consolidate::Args),
     /// Evaluate the conditions on the held-out split, with intervals and paired tests.
     Eval(commands::eval::Args),
+    /// Write one condition of a stored eval as a samples JSONL (human-eval or evalplus).
+    ExportSamples(commands::export_samples::Args),
     /// Run N cycles of run-iteration, consolidate and eval.
     SelfImprove(commands::self_improve::Args),
     /// Inspect, retire or restore consolidated rules.

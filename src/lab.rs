@@ -39,6 +39,8 @@ pub struct Lab {
     pub split: Split,
     pub backend_config: BackendConfig,
     pub backend: Arc<dyn Backend>,
+    /// The server's `/models` entry for the model (openai backend), for results' provenance.
+    pub server_model: Option<serde_json::Value>,
     pub verifier: Verifier,
     pub store: Store,
 }
@@ -50,7 +52,7 @@ impl Lab {
     pub fn open(config: LabConfig) -> anyhow::Result<Lab> {
         config.backend.validate()?;
         let split = config.split.load()?;
-        let backend = crate::backend::open(&config.backend)?;
+        let (backend, server_model) = crate::backend::open_describing(&config.backend)?;
         let verifier = Verifier::start(config.verifier)?;
         let store = match config.store {
             StoreAccess::CreateIfMissing => Store::open_or_create(&config.db)?.0,
@@ -61,6 +63,7 @@ impl Lab {
             split,
             backend_config: config.backend,
             backend,
+            server_model,
             verifier,
             store,
         })

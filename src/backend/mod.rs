@@ -5,8 +5,11 @@ pub mod extract;
 pub mod mock;
 mod open;
 pub mod openai;
+pub mod sanitize;
 
-pub use open::{Api, BackendConfig, BackendKind, MAX_STOP_SEQUENCES, Sampling, open};
+pub use open::{
+    Api, BackendConfig, BackendKind, MAX_STOP_SEQUENCES, Sampling, open, open_describing,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -151,9 +151,17 @@ fn non_empty(value: &Option<String>) -> Option<String> {
 /// server is checked first, so an unreachable server or an unknown model is one clear error
 /// before any task starts.
 pub fn open(config: &BackendConfig) -> anyhow::Result<Arc<dyn Backend>> {
+    Ok(open_describing(config)?.0)
+}
+
+/// [`open`], with what the server says about the model (its `/models` entry) when it says
+/// anything: results files record it as provenance.
+pub fn open_describing(
+    config: &BackendConfig,
+) -> anyhow::Result<(Arc<dyn Backend>, Option<serde_json::Value>)> {
     config.validate()?;
     match config.kind {
-        BackendKind::Mock => Ok(Arc::new(mock::MockBackend)),
+        BackendKind::Mock => Ok((Arc::new(mock::MockBackend), None)),
         BackendKind::Openai => {
             let openai_config = config.openai_config();
             // Said before the first request, so a silent server is not a mystery.
@@ -161,7 +169,7 @@ pub fn open(config: &BackendConfig) -> anyhow::Result<Arc<dyn Backend>> {
             let backend = openai::OpenAiBackend::new(openai_config)?;
             let info = backend.preflight()?;
             tracing::info!(api = %info.api_root, "model server ready");
-            Ok(Arc::new(backend))
+            Ok((Arc::new(backend), info.model_entry))
         }
     }
 }

@@ -183,6 +183,8 @@ pub struct ServerInfo {
     pub models_listed: bool,
     /// The model ids it lists (empty when `models_listed` is false).
     pub models: Vec<String>,
+    /// The server's own entry for the requested model (key scrubbed), for results' provenance.
+    pub model_entry: Option<Value>,
 }
 
 /// Why the backend as a whole failed (as opposed to one candidate).
@@ -686,7 +688,12 @@ impl Inner {
                 }
             );
         }
-        Ok(self.info(true, ids))
+        let mut info = self.info(true, ids);
+        info.model_entry = models
+            .iter()
+            .find(|m| m.answers_to(wanted))
+            .and_then(|m| serde_json::from_str(&self.scrub(&m.entry.to_string())).ok());
+        Ok(info)
     }
 
     fn info(&self, models_listed: bool, models: Vec<String>) -> ServerInfo {
@@ -694,6 +701,7 @@ impl Inner {
             api_root: self.api_root.clone(),
             models_listed,
             models,
+            model_entry: None,
         }
     }
 
@@ -1425,6 +1433,7 @@ fn share(total: u32, count: usize, i: usize) -> u32 {
 struct Served {
     id: String,
     aliases: Vec<String>,
+    entry: Value,
 }
 
 impl Served {
@@ -1456,7 +1465,11 @@ fn parse_models(body: &[u8]) -> Option<Vec<Served>> {
                 .filter_map(|m| {
                     let id = m.get("id").and_then(Value::as_str)?.to_string();
                     let aliases = strings(m.get("aliases"));
-                    Some(Served { id, aliases })
+                    Some(Served {
+                        id,
+                        aliases,
+                        entry: m.clone(),
+                    })
                 })
                 .collect(),
         );
@@ -1470,6 +1483,7 @@ fn parse_models(body: &[u8]) -> Option<Vec<Served>> {
                 Some(Served {
                     id: id.to_string(),
                     aliases: Vec::new(),
+                    entry: m.clone(),
                 })
             })
             .collect(),
@@ -1820,6 +1834,19 @@ mod tests {
         let served = |id: &str, aliases: &[&str]| Served {
             id: id.into(),
             aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            entry: Value::Null,
+        };
+        // The entry is the server's own text, kept for provenance: not what is compared here.
+        let parse_models = |body: &[u8]| {
+            parse_models(body).map(|models| {
+                models
+                    .into_iter()
+                    .map(|m| Served {
+                        entry: Value::Null,
+                        ..m
+                    })
+                    .collect::<Vec<_>>()
+            })
         };
         let openai = br#"{"object":"list","data":[{"id":"a"},{"id":"b"}]}"#;
         assert_eq!(

@@ -56,6 +56,10 @@ pub struct Args {
     /// Write the results JSON here.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Also write each condition's samples (code, verdict, raw reply, retrieved memory) beside
+    /// the --output file, as `NAME.samples.CONDITION.jsonl` (re-score with `verify --samples`).
+    #[arg(long)]
+    pub log_samples: bool,
     /// Skip re-verifying the stored episodes (memory_precision).
     #[arg(long)]
     pub skip_precision: bool,
@@ -106,10 +110,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         skip_precision: args.skip_precision,
         output: args.output.clone(),
         time_budget: args.budget.duration(),
+        log_samples: args.log_samples,
     };
     plan.validate()?;
     if let Some(out) = &plan.output {
         crate::output::check_target("--output", out, Some(&config.db))?;
+        if plan.log_samples {
+            for condition in &plan.conditions {
+                let path = crate::eval::samples::log_path(out, condition.as_str());
+                crate::output::check_target("--log-samples", &path, Some(&config.db))?;
+            }
+        }
     }
     let report = crate::eval::run(&mut Lab::open(config)?, &plan)?;
     if args.json {
@@ -122,6 +133,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if let Some(out) = &args.output {
         println!("results: {}", out.display());
+        if args.log_samples {
+            for c in &report.conditions {
+                let path = crate::eval::samples::log_path(out, &c.condition);
+                println!("samples: {}", path.display());
+            }
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ pub mod adapters;
 pub mod consolidate;
 pub mod convert_lora;
 pub mod eval;
+pub mod export_samples;
 pub mod import_tasks;
 pub mod init_db;
 pub mod knowledge;
@@ -30,6 +31,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::RunIteration(args) => run_iteration::run(args),
         Command::Consolidate(args) => consolidate::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::ExportSamples(args) => export_samples::run(args),
         Command::SelfImprove(args) => self_improve::run(args),
         Command::Rules(args) => knowledge::run(KnowledgeKind::Rule, args),
         Command::Procedures(args) => knowledge::run(KnowledgeKind::Procedure, args),

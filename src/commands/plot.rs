@@ -23,6 +23,11 @@ pub struct Args {
     /// Where to write the PNG.
     #[arg(long, value_name = "PATH", default_value = "artifacts/results.png")]
     pub output: PathBuf,
+    /// Draw only the newest eval run and the older ones comparable with it (same held-out set,
+    /// backend and model, sampling, prompt version, verify mode) instead of refusing when the
+    /// stored runs differ.
+    #[arg(long)]
+    pub latest_compatible: bool,
 }
 
 /// Loads the runs, draws them, and prints the path of the PNG.
@@ -38,7 +43,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     crate::output::check_target("--output", &args.output, Some(&args.input))?;
-    let reports = load_reports(&args.input)?;
+    let selection = if args.latest_compatible {
+        crate::plot::RunSelection::LatestCompatible
+    } else {
+        crate::plot::RunSelection::AllOrRefuse
+    };
+    let (reports, skipped) = crate::plot::comparable_runs(load_reports(&args.input)?, selection)?;
+    if skipped > 0 {
+        eprintln!(
+            "plot: {skipped} eval run(s) left out: not comparable with the newest (see their config blocks)"
+        );
+    }
     if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -230,6 +245,7 @@ mod tests {
         let err = run(Args {
             input: PathBuf::from("unused.json"),
             output: PathBuf::from("results.svg"),
+            latest_compatible: false,
         })
         .unwrap_err();
         assert_eq!(crate::error::exit_code(&err), crate::error::EXIT_USAGE);

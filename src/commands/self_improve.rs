@@ -98,6 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             skip_precision: false,
             output: None,
             time_budget: None,
+            log_samples: false,
         },
         output_dir: args.output_dir.clone(),
     };

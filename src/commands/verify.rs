@@ -30,6 +30,10 @@ pub struct Args {
     /// Batch mode: write one result per sample to this JSONL.
     #[arg(long, requires = "samples")]
     pub out: Option<PathBuf>,
+    /// Batch mode: clean each sample first as evalplus's sanitizer does (code out of fences and
+    /// prose; keep the imports and the definitions the entry point needs; drop test code).
+    #[arg(long, requires = "samples")]
+    pub sanitize: bool,
     /// Batch mode: the k of pass@k, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1")]
     pub k: Vec<usize>,
@@ -81,7 +85,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
     match &args.samples {
         Some(path) => {
-            let summary = samples::score(path, &tasks, &verifier, args.out.as_deref(), &args.k)?;
+            let summary = samples::score(
+                path,
+                &tasks,
+                &verifier,
+                args.out.as_deref(),
+                &args.k,
+                args.sanitize
+                    .then_some(crate::backend::sanitize::sanitize as samples::Cleaner),
+            )?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
             } else {

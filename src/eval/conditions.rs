@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::sync::atomic::AtomicBool;
 
 use crate::backend::{AdapterRef, Backend};
+use crate::iterate::MemoryUse;
 use crate::iterate::pipeline::{self, Counters, Judge, PipelineShape, Stop};
-use crate::iterate::{MemoryUse, prepare_jobs};
 use crate::memory::Strategy;
 use crate::memory::controls::ControlPool;
 use crate::store::Store;
@@ -187,10 +187,21 @@ impl ConditionRun<'_> {
         condition: Condition,
         adapter: Option<AdapterRef>,
     ) -> anyhow::Result<Vec<TaskOutcome>> {
+        self.run_recorded(condition, adapter, None)
+    }
+
+    /// [`Self::run`], storing every candidate (with the memory its prompt saw) under eval run
+    /// `record_in` when given.
+    pub fn run_recorded(
+        &self,
+        condition: Condition,
+        adapter: Option<AdapterRef>,
+        record_in: Option<i64>,
+    ) -> anyhow::Result<Vec<TaskOutcome>> {
         let RequestKey {
             memory, adapter, ..
         } = condition.request_key(self.backend.is_simulation(), adapter.as_ref());
-        let mut jobs = prepare_jobs(
+        let prepared = crate::iterate::prepare_jobs_with_memory(
             self.store,
             self.tasks,
             self.heldout_ids,
@@ -202,6 +213,14 @@ impl ConditionRun<'_> {
             self.seed,
             adapter,
         )?;
+        let mut retrieved = std::collections::HashMap::with_capacity(prepared.len());
+        let mut jobs: Vec<_> = prepared
+            .into_iter()
+            .map(|(job, ids)| {
+                retrieved.insert(job.task.task_id.clone(), ids);
+                job
+            })
+            .collect();
         if condition.is_control() {
             self.show_controls(condition, &mut jobs)?;
         }
@@ -215,6 +234,15 @@ impl ConditionRun<'_> {
             self.cancel,
             &counters,
             |outcome| {
+                if let Some(run_id) = record_in {
+                    self.store.record_eval_samples(
+                        run_id,
+                        condition.as_str(),
+                        &outcome.task.task_id,
+                        &retrieved.remove(&outcome.task.task_id).unwrap_or_default(),
+                        &outcome.attempts,
+                    )?;
+                }
                 let passed = outcome
                     .attempts
                     .iter()

@@ -2,8 +2,10 @@
 //! results file that `rslm eval` writes and `rslm plot` reads.
 
 pub mod conditions;
+pub mod provenance;
 pub mod report;
 mod run;
+pub mod samples;
 pub mod stats;
 
 pub use run::{EvalPlan, EvalSplit, run};

@@ -114,6 +114,132 @@ pub struct EvalReport {
     /// The sampling seeds the eval ran with; per-task outcomes pool their samples.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub seeds: Vec<u64>,
+    /// How the run was made (see [`RunConfig`]); absent in results of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<RunConfig>,
+    /// What memory held when the eval ran: where the run sits on a learning curve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_state: Option<MemoryState>,
+}
+
+// ---- Provenance: the `config` block and the memory state (plot's compatibility key) ----
+
+/// How a results file was made, as lm-eval's `config` block says it: enough to tell whether two
+/// runs can be compared and to make one again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub backend: String,
+    pub model: String,
+    /// The server's own `/models` entry for the model (openai backend; bounded, key scrubbed).
+    #[serde(default)]
+    pub server_model: Option<serde_json::Value>,
+    /// Sampling settings sent with every request: temperature, max_tokens, n, k, seed, and
+    /// any other the backend was given (top_p, stop, ...).
+    pub sampling: serde_json::Map<String, serde_json::Value>,
+    pub prompt_version: String,
+    /// `fast` or `pytest`, and the CPU seconds a candidate may use.
+    pub verify_mode: String,
+    pub verify_cpu_seconds: f64,
+    /// `bundled` or the task file's path.
+    pub tasks_source: String,
+    /// sha256 of the task file's bytes (`bundled:<sha256>` for the compiled-in set).
+    pub tasks_sha256: String,
+    pub split_seed: u64,
+    pub heldout_size: usize,
+    #[serde(default)]
+    pub task_limit: Option<usize>,
+    #[serde(default)]
+    pub conditions: Vec<String>,
+    #[serde(default)]
+    pub retrieval: Option<String>,
+    pub rslm_version: String,
+    /// The git commit rslm was built from, or `unknown`.
+    pub git_commit: String,
+}
+
+/// What memory held when an eval ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryState {
+    /// Completed train-pool iterations in the store.
+    pub iterations: usize,
+    /// Verified episodes.
+    pub episodes: usize,
+}
+
+impl RunConfig {
+    /// What must be equal for two runs to share a line in a plot, as (aspect, value) pairs:
+    /// the held-out set, the backend and model, the sampling, the prompt and the verifier.
+    pub fn compatibility(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "held-out set",
+                format!(
+                    "{} ({}), split seed {}, {} held out, task limit {}",
+                    self.tasks_source,
+                    short_hash(&self.tasks_sha256),
+                    self.split_seed,
+                    self.heldout_size,
+                    self.task_limit
+                        .map_or_else(|| "none".to_owned(), |l| l.to_string())
+                ),
+            ),
+            (
+                "backend/model",
+                format!("{} / {}", self.backend, self.model),
+            ),
+            (
+                "sampling",
+                serde_json::Value::Object(self.sampling.clone()).to_string(),
+            ),
+            ("prompt version", self.prompt_version.clone()),
+            ("verify mode", self.verify_mode.clone()),
+        ]
+    }
+}
+
+fn short_hash(hash: &str) -> &str {
+    let start = hash.rfind(':').map_or(0, |i| i + 1);
+    &hash[start..(start + 12).min(hash.len())]
+}
+
+/// The first difference in compatibility between two runs, as "aspect: a vs b"; `None` when
+/// they may share a line. Runs without a config block (an older rslm) are compared on what they
+/// record: backend, model, held-out size and split seed.
+pub fn incompatibility(a: &EvalReport, b: &EvalReport) -> Option<String> {
+    let legacy = |r: &EvalReport| {
+        vec![
+            (
+                "held-out set",
+                format!(
+                    "{} held out, split seed {}",
+                    r.heldout_size.map_or("?".into(), |v| v.to_string()),
+                    r.split_seed.map_or("?".into(), |v| v.to_string())
+                ),
+            ),
+            (
+                "backend/model",
+                format!(
+                    "{} / {}",
+                    r.backend.as_deref().unwrap_or("?"),
+                    r.model.as_deref().unwrap_or("?")
+                ),
+            ),
+        ]
+    };
+    let (ka, kb) = match (&a.config, &b.config) {
+        (Some(x), Some(y)) => (x.compatibility(), y.compatibility()),
+        (None, None) => (legacy(a), legacy(b)),
+        _ => {
+            return Some(
+                "config block: one run has none (made by an older rslm), so nothing says they match"
+                    .to_owned(),
+            );
+        }
+    };
+    ka.iter()
+        .zip(&kb)
+        .find(|((_, va), (_, vb))| va != vb)
+        .map(|((aspect, va), (_, vb))| format!("{aspect}: {va} vs {vb}"))
 }
 
 /// The counts behind `memory_precision`.
@@ -436,6 +562,8 @@ impl EvalReport {
             split: None,
             primary: None,
             seeds: Vec::new(),
+            config: None,
+            memory_state: None,
         }
     }
 

@@ -42,6 +42,8 @@ pub struct EvalPlan {
     pub output: Option<PathBuf>,
     /// Stop after this long, as Ctrl-C would (the eval ends with an error, nothing is stored).
     pub time_budget: Option<std::time::Duration>,
+    /// Also write each condition's samples beside the results JSON (`eval --log-samples`).
+    pub log_samples: bool,
 }
 
 impl EvalPlan {
@@ -70,6 +72,9 @@ impl EvalPlan {
         distinct.dedup();
         if distinct.len() != self.seeds.len() {
             usage!("--seeds repeats a seed: each seed is one replication");
+        }
+        if self.log_samples && self.output.is_none() {
+            usage!("--log-samples writes beside the results file: give --output too");
         }
         Ok(())
     }
@@ -214,8 +219,9 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
         // that condition's, marked as such.
         let mut by_seed: Vec<Vec<Vec<TaskOutcome>>> = Vec::new();
         let mut same_as: Vec<Option<Condition>> = vec![None; conditions.len()];
-        for &seed in &seeds {
+        for (replication, &seed) in seeds.iter().enumerate() {
             runner.seed = seed;
+            let record = replication == 0;
             let mut generated: Vec<(_, Condition, Vec<TaskOutcome>)> = Vec::new();
             let mut outcomes_of_seed = Vec::new();
             for (i, &condition) in conditions.iter().enumerate() {
@@ -224,10 +230,20 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
                     Some((_, earlier, outcomes)) => {
                         same_as[i] = Some(*earlier);
                         progress.advance(tasks.len());
+                        if record {
+                            store.copy_eval_samples(
+                                run_id,
+                                earlier.as_str(),
+                                condition.as_str(),
+                            )?;
+                        }
                         outcomes.clone()
                     }
                     None => {
-                        let outcomes = runner.run(condition, adapter_ref.clone())?;
+                        // The samples of the first seed are stored (one sample index per task).
+                        let record_in = record.then_some(run_id);
+                        let outcomes =
+                            runner.run_recorded(condition, adapter_ref.clone(), record_in)?;
                         generated.push((key, condition, outcomes.clone()));
                         outcomes
                     }
@@ -330,6 +346,20 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
         } else {
             Vec::new()
         },
+        config: Some(super::provenance::run_config(
+            lab,
+            &super::provenance::RunSettings {
+                k: Some(plan.k),
+                n: Some(n),
+                seed: Some(plan.seed),
+                task_limit: plan.task_limit,
+                conditions: conditions.iter().map(|c| c.as_str().to_owned()).collect(),
+                retrieval: serde_json::to_value(plan.retrieval)?
+                    .as_str()
+                    .map(str::to_owned),
+            },
+        )?),
+        memory_state: Some(super::provenance::memory_state(lab)?),
     };
     let payload = serde_json::to_value(&report)?;
     store.insert_eval_run(
@@ -346,6 +376,9 @@ pub fn run(lab: &mut Lab, plan: &EvalPlan) -> anyhow::Result<EvalReport> {
     )?;
     if let Some(out) = &plan.output {
         crate::output::write_json(out, &payload)?;
+        if plan.log_samples {
+            super::samples::write_logs(store, run_id, out)?;
+        }
     }
     Ok(report)
 }

@@ -245,6 +245,16 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
         "tasks_source": lab.tasks_label(),
         "temperature": temperature,
         "seed": plan.seed,
+        "config": crate::eval::provenance::run_config(
+            lab,
+            &crate::eval::provenance::RunSettings {
+                n: Some(1),
+                seed: Some(plan.seed),
+                task_limit: plan.check_limit,
+                conditions: vec!["learning".into()],
+                ..Default::default()
+            },
+        )?,
     });
     lab.store.finish_run(
         run_id,

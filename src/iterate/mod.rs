@@ -13,6 +13,7 @@ use crate::backend::GenerationRequest;
 use crate::memory::{Retrieved, Retriever, Strategy};
 use crate::prompt;
 use crate::store::Store;
+use crate::store::samples::RetrievedIds;
 use crate::tasks::Task;
 
 /// Which side of the split an iteration works on.
@@ -90,9 +91,11 @@ impl MemoryUse {
 pub const MIN_SIMILARITY: f64 = 0.5;
 
 /// Builds the prompt of every task from a snapshot of memory taken now, so an iteration's
-/// candidates do not depend on the order in which concurrent tasks finish.
+/// candidates do not depend on the order in which concurrent tasks finish. Each job comes with
+/// the ids of the memory its prompt was built from, for the record: which episodes, procedures
+/// and rules a candidate saw.
 #[allow(clippy::too_many_arguments)]
-pub fn prepare_jobs(
+pub fn prepare_jobs_with_memory(
     store: &Store,
     tasks: &[Task],
     heldout_ids: &HashSet<String>,
@@ -103,7 +106,7 @@ pub fn prepare_jobs(
     max_tokens: u32,
     seed: u64,
     adapter: Option<crate::backend::AdapterRef>,
-) -> anyhow::Result<Vec<pipeline::Job>> {
+) -> anyhow::Result<Vec<(pipeline::Job, RetrievedIds)>> {
     let retriever = Retriever {
         strategy,
         excluded: heldout_ids.clone(),
@@ -125,7 +128,7 @@ pub fn prepare_jobs(
                 retriever.retrieve(store, task)?
             };
             let prompt::ChatPrompt { shots, user } = prompt::chat_prompt(task, &retrieved);
-            Ok(pipeline::Job {
+            let job = pipeline::Job {
                 task: task.clone(),
                 request: GenerationRequest {
                     system: prompt::SYSTEM.to_string(),
@@ -138,7 +141,17 @@ pub fn prepare_jobs(
                     seed,
                     adapter: adapter.clone(),
                 },
-            })
+            };
+            Ok((job, retrieved_ids(&retrieved)))
         })
         .collect()
+}
+
+/// The ids of what was retrieved, as the store records them.
+pub fn retrieved_ids(retrieved: &Retrieved) -> RetrievedIds {
+    RetrievedIds {
+        episodes: retrieved.episodes.iter().map(|e| e.id).collect(),
+        procedures: retrieved.procedures.iter().map(|p| p.id).collect(),
+        rules: retrieved.rules.iter().map(|r| r.id).collect(),
+    }
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::pipeline::{self, Counters, Stop};
 use super::progress::Progress;
-use super::{MemoryUse, Mode, TaskOrder, prepare_jobs, select_tasks};
+use super::{MemoryUse, Mode, TaskOrder, prepare_jobs_with_memory, select_tasks};
 use crate::lab::Lab;
 use crate::memory::Strategy;
 use crate::prompt::PROMPT_VERSION;
@@ -166,7 +166,7 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
     } else {
         MemoryUse::NONE
     };
-    let jobs = prepare_jobs(
+    let prepared = prepare_jobs_with_memory(
         store,
         &selected,
         &heldout_ids,
@@ -180,6 +180,13 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
     )?;
     let task_count = selected.len();
     selected.clear();
+    // Task ids are unique in a run: the memory each prompt saw, looked up as tasks finish.
+    let mut retrieved = std::collections::HashMap::with_capacity(prepared.len());
+    let mut jobs = Vec::with_capacity(prepared.len());
+    for (job, ids) in prepared {
+        retrieved.insert(job.task.task_id.clone(), ids);
+        jobs.push(job);
+    }
 
     let judge = pipeline::CachedJudge::new(&lab.verifier);
     let counters = Counters::default();
@@ -209,6 +216,7 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
                 pool_kind,
                 condition,
                 &outcome.attempts,
+                &retrieved.remove(&outcome.task.task_id).unwrap_or_default(),
             )?;
             progress.update(&counters);
             Ok(())

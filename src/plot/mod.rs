@@ -1,6 +1,8 @@
 //! Charts of evaluation results as PNG: one run is a bar per condition with its 95% interval,
-//! several runs are a line per condition across runs with a shaded interval band. The header
-//! names the backend and model and says plainly when the numbers come from the mock.
+//! several runs are a line per condition across iterations with 95% error bars. Only runs that
+//! can be compared share a line (same held-out set, backend and model, sampling, prompt version
+//! and verifier: the config block's compatibility key). The header names the backend and model
+//! and says plainly when the numbers come from the mock.
 
 mod axis;
 mod bars;
@@ -15,7 +17,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::eval::report::{CiMethod, EvalReport, run_details};
+use crate::eval::report::{CiMethod, EvalReport, incompatibility, run_details};
 
 /// Width of the PNG in pixels.
 pub const WIDTH: u32 = 1200;
@@ -24,6 +26,55 @@ pub const HEIGHT: u32 = 700;
 
 /// Height of the title block above the chart.
 const HEADER_HEIGHT: u32 = 86;
+
+/// Which runs may share the trend chart's lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunSelection {
+    /// Every run, or an error naming the first difference between two of them.
+    AllOrRefuse,
+    /// The newest run and the older runs comparable with it; the rest are left out.
+    LatestCompatible,
+}
+
+/// The runs to draw (oldest first) and how many were left out. Lines across runs that differ in
+/// what they measure would show a change that no model made.
+pub fn comparable_runs(
+    reports: Vec<EvalReport>,
+    selection: RunSelection,
+) -> anyhow::Result<(Vec<EvalReport>, usize)> {
+    let Some(latest) = reports.last().cloned() else {
+        return Ok((reports, 0));
+    };
+    let name = |i: usize, r: &EvalReport| match r.run_id {
+        Some(id) => format!("run {id}"),
+        None => format!("eval {}", i + 1),
+    };
+    match selection {
+        RunSelection::AllOrRefuse => {
+            for (i, pair) in reports.windows(2).enumerate() {
+                if let Some(difference) = incompatibility(&pair[0], &pair[1]) {
+                    bail!(
+                        "eval {} and {} cannot share a line, they differ in {difference}; \
+                         plot one results JSON, or add --latest-compatible to draw only the runs \
+                         comparable with the newest",
+                        name(i, &pair[0]),
+                        name(i + 1, &pair[1])
+                    );
+                }
+            }
+            Ok((reports, 0))
+        }
+        RunSelection::LatestCompatible => {
+            let total = reports.len();
+            let kept: Vec<EvalReport> = reports
+                .into_iter()
+                .filter(|r| incompatibility(r, &latest).is_none())
+                .collect();
+            let skipped = total - kept.len();
+            Ok((kept, skipped))
+        }
+    }
+}
 
 /// Draws `reports` (oldest first) into a PNG at `output`.
 pub fn plot_reports(reports: &[EvalReport], output: &Path) -> anyhow::Result<()> {
@@ -177,7 +228,7 @@ fn interval_caption(reports: &[EvalReport]) -> String {
     let shape = if reports.len() == 1 {
         "whiskers"
     } else {
-        "bands"
+        "error bars"
     };
     match (has(CiMethod::Wilson), has(CiMethod::Bootstrap)) {
         (true, false) => format!("{shape}: 95% CI (Wilson)"),

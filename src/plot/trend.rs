@@ -1,5 +1,8 @@
-//! Several runs: pass@1 of each condition across runs as a line over a shaded 95% band, with a
-//! legend beside the chart that repeats the latest value of each line.
+//! Several runs: pass@1 of each condition across runs as a line with a 95% error bar at each
+//! point (conditions set a little apart, so bars never cover each other), against the train-pool
+//! iterations done (or the episodes in memory) when the eval ran, with a legend beside the
+//! chart that repeats the latest value of each line. Translucent bands were dropped: four of
+//! them overlapping read as one grey smear.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -12,8 +15,10 @@ use crate::eval::stats::Interval;
 
 /// Width of the legend column right of the chart.
 const LEGEND_WIDTH: u32 = 270;
-/// Sideways shift between conditions, so that equal values stay visible.
-const DODGE_PIXELS: f64 = 7.0;
+/// Sideways shift between conditions, so that equal values and their bars stay apart.
+const DODGE_PIXELS: f64 = 12.0;
+/// Half the width of an error bar's cap.
+const CAP_PIXELS: f64 = 4.0;
 /// Most x tick labels; longer histories label every few runs.
 const MAX_X_LABELS: usize = 20;
 
@@ -60,6 +65,34 @@ fn contiguous<T: Copy>(items: &[Option<T>]) -> Vec<(usize, Vec<T>)> {
     out
 }
 
+/// Where each run sits on the x axis, and what the axis means: the train-pool iterations done
+/// when the eval ran, else the verified episodes in memory, when either grows run by run;
+/// otherwise the runs in order.
+pub(crate) fn x_positions(reports: &[EvalReport]) -> (Vec<f64>, &'static str) {
+    let states: Option<Vec<_>> = reports.iter().map(|r| r.memory_state).collect();
+    let increasing = |values: &[usize]| values.windows(2).all(|w| w[0] < w[1]);
+    if let Some(states) = states {
+        let iterations: Vec<usize> = states.iter().map(|s| s.iterations).collect();
+        if increasing(&iterations) {
+            return (
+                iterations.iter().map(|&v| v as f64).collect(),
+                "train-pool iterations done before the eval",
+            );
+        }
+        let episodes: Vec<usize> = states.iter().map(|s| s.episodes).collect();
+        if increasing(&episodes) {
+            return (
+                episodes.iter().map(|&v| v as f64).collect(),
+                "verified episodes in memory at the eval",
+            );
+        }
+    }
+    (
+        (1..=reports.len()).map(|r| r as f64).collect(),
+        "eval run (oldest to newest)",
+    )
+}
+
 pub fn draw<DB>(area: &DrawingArea<DB, Shift>, reports: &[EvalReport]) -> anyhow::Result<()>
 where
     DB: DrawingBackend,
@@ -70,8 +103,17 @@ where
     let (width, _) = area.dim_in_pixel();
     let (chart_area, legend_area) = area.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
 
+    let (xs, x_label) = x_positions(reports);
+    let (x_min, x_max) = (xs[0], xs[runs - 1]);
+    // Half the narrowest gap between runs (at least 0.4 of a unit) pads the ends.
+    let gap = xs
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f64::INFINITY, f64::min)
+        .min(x_max - x_min + 1.0);
+    let pad = (gap * 0.5).max(0.4);
     let step = runs.div_ceil(MAX_X_LABELS);
-    let x_keys: Vec<f64> = (1..=runs).step_by(step).map(|r| r as f64).collect();
+    let x_keys: Vec<f64> = xs.iter().step_by(step).copied().collect();
     let y_keys: Vec<f64> = (0..=10).map(|i| f64::from(i) / 10.0).collect();
     let mut chart = ChartBuilder::on(&chart_area)
         .margin_left(20)
@@ -81,7 +123,7 @@ where
         .x_label_area_size(56)
         .y_label_area_size(76)
         .build_cartesian_2d(
-            FixedTicks::new(0.6..runs as f64 + 0.4, x_keys),
+            FixedTicks::new(x_min - pad..x_max + pad, x_keys),
             FixedTicks::new(0.0..1.04, y_keys),
         )?;
     chart
@@ -93,51 +135,34 @@ where
         .y_label_formatter(&|y| format!("{y:.1}"))
         .x_label_style(("sans-serif", 16))
         .y_label_style(("sans-serif", 16))
-        .x_desc("eval run (oldest to newest)")
+        .x_desc(x_label)
         .y_desc("pass@1 on held-out tasks")
         .axis_desc_style(("sans-serif", 18))
         .draw()?;
 
     // Conditions with equal values would hide each other: shift each a few pixels sideways.
     let (plot_width, _) = chart.plotting_area().dim_in_pixel();
-    let units_per_pixel = (runs as f64 - 0.2) / f64::from(plot_width.max(1));
-    // Never more than a quarter of the gap between runs, or long histories zigzag.
-    let dodge = (DODGE_PIXELS * units_per_pixel).min(0.25 / series.len().max(2) as f64);
+    let units_per_pixel = (x_max - x_min + 2.0 * pad) / f64::from(plot_width.max(1));
+    // Never more than a third of the narrowest gap between runs, or the lines zigzag.
+    let dodge = (DODGE_PIXELS * units_per_pixel).min(gap / 3.0 / series.len().max(2) as f64);
+    let cap = CAP_PIXELS * units_per_pixel;
     let radius = if runs > 12 { 3 } else { 5 };
     let centre = (series.len() as f64 - 1.0) / 2.0;
-    let x_of = |j: usize, run: usize| (run + 1) as f64 + (j as f64 - centre) * dodge;
+    let x_of = |j: usize, run: usize| xs[run] + (j as f64 - centre) * dodge;
 
     for (j, s) in series.iter().enumerate() {
-        let intervals: Vec<Option<Interval>> =
-            s.points.iter().map(|p| p.and_then(|(_, ci)| ci)).collect();
-        for (start, band) in contiguous(&intervals) {
-            if band.len() == 1 {
-                let x = x_of(j, start);
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(x, band[0].low), (x, band[0].high)],
-                    s.colour.mix(0.5).stroke_width(2),
-                )))?;
+        // Error bars first, in a lighter shade, so the lines and points sit on top.
+        let bar = s.colour.mix(0.6).stroke_width(2);
+        for (run, point) in s.points.iter().enumerate() {
+            let Some((_, Some(ci))) = point else {
                 continue;
-            }
-            let upper: Vec<(f64, f64)> = band
-                .iter()
-                .enumerate()
-                .map(|(i, ci)| (x_of(j, start + i), ci.high))
-                .collect();
-            let lower: Vec<(f64, f64)> = band
-                .iter()
-                .enumerate()
-                .map(|(i, ci)| (x_of(j, start + i), ci.low))
-                .collect();
-            let outline: Vec<(f64, f64)> =
-                upper.iter().chain(lower.iter().rev()).copied().collect();
-            chart.draw_series(std::iter::once(Polygon::new(
-                outline,
-                s.colour.mix(0.12).filled(),
-            )))?;
-            // Thin edges tell overlapping bands apart.
-            let edge = s.colour.mix(0.45).stroke_width(1);
-            chart.draw_series([PathElement::new(upper, edge), PathElement::new(lower, edge)])?;
+            };
+            let x = x_of(j, run);
+            chart.draw_series([
+                PathElement::new(vec![(x, ci.low), (x, ci.high)], bar),
+                PathElement::new(vec![(x - cap, ci.low), (x + cap, ci.low)], bar),
+                PathElement::new(vec![(x - cap, ci.high), (x + cap, ci.high)], bar),
+            ])?;
         }
     }
     for (j, s) in series.iter().enumerate() {
@@ -148,7 +173,7 @@ where
                 .enumerate()
                 .map(|(i, v)| (x_of(j, start + i), *v))
                 .collect();
-            chart.draw_series(LineSeries::new(points.clone(), s.colour.stroke_width(3)))?;
+            chart.draw_series(LineSeries::new(points.clone(), s.colour.stroke_width(2)))?;
             chart.draw_series(
                 points
                     .into_iter()

@@ -63,8 +63,8 @@ fn capped(text: &str) -> &str {
 }
 
 impl Store {
-    /// Records every candidate of one task and marks the task done for the run, atomically.
-    /// Returns how many new episodes were stored.
+    /// Records every candidate of one task and marks the task done for the run, with what was
+    /// retrieved for its prompt, atomically. Returns how many new episodes were stored.
     pub fn record_task(
         &mut self,
         run_id: i64,
@@ -72,6 +72,7 @@ impl Store {
         pool: Pool,
         condition: &str,
         attempts: &[Attempt],
+        retrieved: &super::samples::RetrievedIds,
     ) -> anyhow::Result<usize> {
         let tx = self.conn_mut().transaction()?;
         let mut stored = 0;
@@ -121,8 +122,8 @@ impl Store {
         }
         let passed = attempts.iter().filter(|a| a.verdict.passed()).count();
         tx.execute(
-            "INSERT OR REPLACE INTO run_tasks (run_id, task_id, candidates, passed) VALUES (?1, ?2, ?3, ?4)",
-            params![run_id, task.task_id, attempts.len() as i64, passed as i64],
+            "INSERT OR REPLACE INTO run_tasks (run_id, task_id, candidates, passed, retrieved_json) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![run_id, task.task_id, attempts.len() as i64, passed as i64, retrieved.to_column()],
         )?;
         tx.commit()?;
         Ok(stored)

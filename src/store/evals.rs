@@ -31,6 +31,18 @@ impl Store {
             })?)
     }
 
+    /// Completed train-pool iterations and verified episodes: where an eval sits on a learning
+    /// curve.
+    pub fn memory_state(&self) -> anyhow::Result<(usize, usize)> {
+        Ok(self.conn().query_row(
+            "SELECT (SELECT count(*) FROM runs WHERE kind = 'iteration' AND mode = 'trainpool'
+                       AND status = 'completed'),
+                    (SELECT count(*) FROM episodes)",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize)),
+        )?)
+    }
+
     /// All stored eval payloads as `(eval run id, results JSON)`, oldest first.
     pub fn eval_payloads(&self) -> anyhow::Result<Vec<(i64, String)>> {
         let mut stmt = self

@@ -10,6 +10,7 @@ pub mod evals;
 pub mod knowledge;
 pub mod retrieval;
 pub mod runs;
+pub mod samples;
 pub(crate) mod test_support;
 pub mod wipe;
 
@@ -436,6 +437,7 @@ mod tests {
                     attempt("def f(x):\n    return x[::-1]", true),
                     attempt("def f(x):\n    return x", false),
                 ],
+                &Default::default(),
             )
             .unwrap();
         assert_eq!(stored, 1);
@@ -486,6 +488,7 @@ mod tests {
                 Pool::Heldout,
                 "baseline",
                 &[attempt("def f(x): return 1", true)],
+                &Default::default(),
             )
             .unwrap();
         assert_eq!(store.table_count("episodes").unwrap(), 0);
@@ -710,6 +713,7 @@ mod tests {
                     Pool::Train,
                     "memory",
                     &[attempt(&format!("def f(n): return n + {i}"), true)],
+                    &Default::default(),
                 )
                 .unwrap();
         }

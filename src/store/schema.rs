@@ -5,7 +5,13 @@
 pub const APPLICATION_ID: i32 = 0x5253_4c4d;
 
 /// Migrations in order; the store's `user_version` is the number applied.
-pub const MIGRATIONS: &[&str] = &[V1_CORE, V2_KNOWLEDGE, V3_ADAPTER_HISTORY, V4_RUN_OWNER];
+pub const MIGRATIONS: &[&str] = &[
+    V1_CORE,
+    V2_KNOWLEDGE,
+    V3_ADAPTER_HISTORY,
+    V4_RUN_OWNER,
+    V5_EVAL_SAMPLES,
+];
 
 /// The latest schema version this binary knows.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -250,6 +256,32 @@ CREATE TABLE adapter_activations (
 const V4_RUN_OWNER: &str = r#"
 ALTER TABLE runs ADD COLUMN pid INTEGER;
 ALTER TABLE runs ADD COLUMN host TEXT;
+"#;
+
+/// Every eval candidate, so an eval can be re-scored, diffed and audited (`export-samples`), and
+/// the memory each prompt was built from, for evals and iterations alike. Code and raw replies
+/// are stored once per distinct text: conditions and samples repeat answers often.
+const V5_EVAL_SAMPLES: &str = r#"
+CREATE TABLE sample_texts (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL
+);
+CREATE TABLE eval_samples (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    condition TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    sample_index INTEGER NOT NULL,
+    code_id INTEGER NOT NULL REFERENCES sample_texts(id),
+    raw_id INTEGER REFERENCES sample_texts(id),
+    verdict TEXT NOT NULL,
+    first_failure TEXT,
+    -- {"episodes": [ids], "procedures": [ids], "rules": [ids]}; NULL when nothing was retrieved.
+    retrieved_json TEXT,
+    PRIMARY KEY (run_id, condition, task_id, sample_index)
+) WITHOUT ROWID;
+-- The memory the prompt of a task was built from in an iteration (all its candidates share it).
+ALTER TABLE run_tasks ADD COLUMN retrieved_json TEXT;
 "#;
 
 /// A migration's SQL with the timestamp default expanded.

@@ -68,6 +68,7 @@ pub(crate) fn episode_store(episodes: &[(&str, &str, &str)]) -> Store {
                 Pool::Train,
                 "memory",
                 &[passing(code)],
+                &Default::default(),
             )
             .unwrap();
     }

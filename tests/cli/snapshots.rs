@@ -98,6 +98,32 @@ split.dropped[].task_id: string
 split.dropped[].side: string
 split.dropped[].twin_of: string
 primary: string
+config: object
+config.backend: string
+config.model: string
+config.server_model: null
+config.sampling: object
+config.sampling.temperature: number
+config.sampling.max_tokens: number
+config.sampling.n: number
+config.sampling.k: number
+config.sampling.seed: number
+config.prompt_version: string
+config.verify_mode: string
+config.verify_cpu_seconds: number
+config.tasks_source: string
+config.tasks_sha256: string
+config.split_seed: number
+config.heldout_size: number
+config.task_limit: number
+config.conditions: array
+config.conditions[]: string
+config.retrieval: string
+config.rslm_version: string
+config.git_commit: string
+memory_state: object
+memory_state.iterations: number
+memory_state.episodes: number
 "
     );
 }

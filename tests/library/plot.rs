@@ -73,6 +73,7 @@ fn plot(input: &Path, output: &Path) -> anyhow::Result<()> {
     run(Args {
         input: input.to_path_buf(),
         output: output.to_path_buf(),
+        latest_compatible: false,
     })
 }
 
