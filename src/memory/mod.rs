@@ -3,6 +3,7 @@
 //! task, whatever the split of the run that stored it was.
 
 mod retrieval;
+pub mod shape;
 
 pub use retrieval::{Retriever, Strategy, description};
 

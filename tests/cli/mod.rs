@@ -9,5 +9,6 @@ mod lora;
 mod outputs;
 mod promotion;
 mod real_model;
+mod semantic;
 mod snapshots;
 mod stores;
