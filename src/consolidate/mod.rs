@@ -231,7 +231,6 @@ fn consolidate(
         lab.store.consolidation_mark(key)?
     };
     let view = TaskView::of(lab);
-    let min_evidence = plan.min_evidence.max(1) as usize;
     // The kinds with new attempts, and every train task of those kinds.
     let touched: BTreeSet<String> = lab
         .store
@@ -246,123 +245,187 @@ fn consolidate(
         .collect();
     let episodes = lab.store.episodes_of_tasks(&kind_tasks)?;
     let groups = groups(&episodes, &view.by_id, &view.heldout);
-    let mut report = Report {
-        tasks_processed: touched.len(),
-        episodes: episodes.len(),
-        groups: groups.len(),
-        ..Report::default()
-    };
     let backend = lab.backend.clone();
     let judge = CachedJudge::new(&lab.verifier);
     let shape = PipelineShape::of(lab);
-    let mut trials = Trials {
-        backend: backend.as_ref(),
-        judge: &judge,
-        shape,
-        temperature: lab.backend_config.temperature,
-        max_tokens: lab.backend_config.max_tokens,
-        seed: 0,
-        cancel: crate::iterate::cancel_flag(),
-        without: HashMap::new(),
-    };
     let solved = lab.store.solved_tasks()?;
-    let store = &mut lab.store;
-    let keep = Keep {
+    let mut step = Step {
         view: &view,
         solved: &solved,
-    };
-
-    for proposal in procedures::propose(
-        &groups,
-        &view.by_id,
-        &judge,
-        shape.verifiers,
-        min_evidence,
-        run_id,
-    ) {
-        let Some(item) = proposal else {
-            report.procedures_rejected += 1;
-            continue;
-        };
-        match store.add_knowledge(&item)? {
-            Added::Created(id) => {
-                report.procedures_created += 1;
-                report.measured += 1;
-                if !keep.measure(store, &mut trials, KnowledgeKind::Procedure, id, &item)? {
-                    report.procedures_retired += 1;
-                }
-            }
-            Added::Reinforced(id) => {
-                report.procedures_reinforced += 1;
-                store.vote_knowledge(
-                    KnowledgeKind::Procedure,
-                    id,
-                    true,
-                    "new verified evidence",
-                )?;
-            }
-            Added::Unchanged(_) => {}
-        }
-    }
-
-    // Contrasts: new failed attempts of the touched tasks against their verified attempts.
-    let by_task: HashMap<&str, Vec<&Episode>> = episodes.iter().fold(HashMap::new(), |mut m, e| {
-        m.entry(e.task_id.as_str()).or_default().push(e);
-        m
-    });
-    let touched_solved: Vec<String> = touched
-        .iter()
-        .filter(|t| by_task.contains_key(t.as_str()) && !view.heldout.contains(*t))
-        .cloned()
-        .collect();
-    let mut classified = Vec::new();
-    let mut new_slips = BTreeSet::new();
-    let mut new_by_shape: BTreeMap<String, Vec<(FailedAttempt, Episode)>> = BTreeMap::new();
-    for failed in store.unclassified_failures(&touched_solved)? {
-        let task = &view.by_id[&failed.task_id];
-        let shape = &view.shape_of[&failed.task_id];
-        let verified = &by_task[failed.task_id.as_str()];
-        let found = verified
-            .iter()
-            .find_map(|e| contrasts::classify(&failed, e, task, shape).map(|s| (s, *e)));
-        let (slip, episode) = match found {
-            Some((slip, e)) => (slip.key(), e),
-            None => (String::new(), verified[0]),
-        };
-        if !slip.is_empty() {
-            report.contrasts_classified += 1;
-            new_slips.insert(slip.clone());
-        }
-        new_by_shape
-            .entry(shape.clone())
-            .or_default()
-            .push((failed.clone(), episode.clone()));
-        classified.push(Contrast {
-            failure_id: failed.id,
-            episode_id: episode.id,
-            task_id: failed.task_id.clone(),
-            shape: shape.clone(),
-            slip,
-        });
-    }
-    report.contrasts = classified.len();
-    store.add_contrasts(&classified)?;
-
-    let mut rules = Vec::new();
-    if backend.is_simulation() {
-        for slip in &new_slips {
-            rules.extend(offline_rule(store, &view, slip, min_evidence, run_id)?);
-        }
-    } else {
-        let writer = model_rules::Writer {
+        trials: Trials {
             backend: backend.as_ref(),
-            temperature: trials.temperature,
-            max_tokens: trials.max_tokens,
+            judge: &judge,
+            shape,
+            temperature: lab.backend_config.temperature,
+            max_tokens: lab.backend_config.max_tokens,
             seed: 0,
+            cancel: crate::iterate::cancel_flag(),
+            without: HashMap::new(),
+        },
+        min_evidence: plan.min_evidence.max(1) as usize,
+        run_id,
+        report: Report {
+            tasks_processed: touched.len(),
+            episodes: episodes.len(),
+            groups: groups.len(),
+            ..Report::default()
+        },
+    };
+    let store = &mut lab.store;
+    let fresh_tasks: HashSet<String> = if plan.full {
+        view.shape_of.keys().cloned().collect()
+    } else {
+        touched.iter().cloned().collect()
+    };
+    step.add_procedures(store, &groups, &fresh_tasks)?;
+    let contrasts = step.contrast(store, &touched, &episodes)?;
+    let rules = if backend.is_simulation() {
+        let mut rules = Vec::new();
+        for slip in &contrasts.slips {
+            rules.extend(offline_rule(store, &view, slip, step.min_evidence, run_id)?);
+        }
+        rules
+    } else {
+        step.model_rules(&contrasts.by_shape)?
+    };
+    step.add_rules(store, rules)?;
+    step.report.rules_retired += upkeep::enforce_bound(store)?;
+    store.set_consolidation_mark(key, latest)?;
+    Ok(step.report)
+}
+
+/// What the new contrasts of a consolidation showed.
+struct NewContrasts {
+    /// Slips seen in them.
+    slips: BTreeSet<String>,
+    /// The contrasts by task shape (what a model is shown to write a rule).
+    by_shape: BTreeMap<String, Vec<(FailedAttempt, Episode)>>,
+}
+
+/// One consolidation's work: what it reads, how it measures, what it reports.
+struct Step<'a> {
+    view: &'a TaskView,
+    solved: &'a HashSet<String>,
+    trials: Trials<'a>,
+    min_evidence: usize,
+    run_id: i64,
+    report: Report,
+}
+
+impl Step<'_> {
+    /// Proposes, verifies and measures the procedures of the groups.
+    fn add_procedures(
+        &mut self,
+        store: &mut Store,
+        groups: &[Group],
+        fresh_tasks: &HashSet<String>,
+    ) -> anyhow::Result<()> {
+        let keys = store.knowledge_keys(KnowledgeKind::Procedure)?;
+        let proposals = procedures::propose(
+            groups,
+            &self.view.by_id,
+            self.trials.judge,
+            self.trials.shape.verifiers,
+            &procedures::Known {
+                keys: &keys,
+                fresh_tasks,
+            },
+            self.min_evidence,
+            self.run_id,
+        );
+        for proposal in proposals {
+            let Some(item) = proposal else {
+                self.report.procedures_rejected += 1;
+                continue;
+            };
+            match store.add_knowledge(&item)? {
+                Added::Created(id) => {
+                    self.report.procedures_created += 1;
+                    if !self.measure(store, KnowledgeKind::Procedure, id, &item)? {
+                        self.report.procedures_retired += 1;
+                    }
+                }
+                Added::Reinforced(id) => {
+                    self.report.procedures_reinforced += 1;
+                    store.vote_knowledge(
+                        KnowledgeKind::Procedure,
+                        id,
+                        true,
+                        "new verified evidence",
+                    )?;
+                }
+                Added::Unchanged(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the not yet contrasted failed attempts of the touched tasks against their verified
+    /// attempts, and records the slip of each (empty when there is no single one).
+    fn contrast(
+        &mut self,
+        store: &mut Store,
+        touched: &BTreeSet<String>,
+        episodes: &[Episode],
+    ) -> anyhow::Result<NewContrasts> {
+        let mut by_task: HashMap<&str, Vec<&Episode>> = HashMap::new();
+        for e in episodes {
+            by_task.entry(e.task_id.as_str()).or_default().push(e);
+        }
+        let solved: Vec<String> = touched
+            .iter()
+            .filter(|t| by_task.contains_key(t.as_str()) && !self.view.heldout.contains(*t))
+            .cloned()
+            .collect();
+        let mut out = NewContrasts {
+            slips: BTreeSet::new(),
+            by_shape: BTreeMap::new(),
         };
-        for (shape, pairs) in &new_by_shape {
+        let mut classified = Vec::new();
+        for failed in store.unclassified_failures(&solved)? {
+            let task = &self.view.by_id[&failed.task_id];
+            let shape = &self.view.shape_of[&failed.task_id];
+            let verified = &by_task[failed.task_id.as_str()];
+            let found = verified
+                .iter()
+                .find_map(|e| contrasts::classify(&failed, e, task, shape).map(|s| (s.key(), *e)));
+            let (slip, episode) = found.unwrap_or((String::new(), verified[0]));
+            if !slip.is_empty() {
+                self.report.contrasts_classified += 1;
+                out.slips.insert(slip.clone());
+            }
+            classified.push(Contrast {
+                failure_id: failed.id,
+                episode_id: episode.id,
+                task_id: failed.task_id.clone(),
+                shape: shape.clone(),
+                slip,
+            });
+            out.by_shape
+                .entry(shape.clone())
+                .or_default()
+                .push((failed, episode.clone()));
+        }
+        self.report.contrasts = classified.len();
+        store.add_contrasts(&classified)?;
+        Ok(out)
+    }
+
+    /// Rules the model writes from the new contrasts of each kind with enough evidence.
+    fn model_rules(
+        &mut self,
+        by_shape: &BTreeMap<String, Vec<(FailedAttempt, Episode)>>,
+    ) -> anyhow::Result<Vec<NewKnowledge>> {
+        let writer = model_rules::Writer {
+            backend: self.trials.backend,
+            temperature: self.trials.temperature,
+            max_tokens: self.trials.max_tokens,
+            seed: self.trials.seed,
+        };
+        let mut rules = Vec::new();
+        for (shape, pairs) in by_shape {
             let tasks: BTreeSet<&str> = pairs.iter().map(|(f, _)| f.task_id.as_str()).collect();
-            if tasks.len() < min_evidence {
+            if tasks.len() < self.min_evidence {
                 continue;
             }
             match writer.write(pairs)? {
@@ -375,36 +438,38 @@ fn consolidate(
                     episode_ids: pairs.iter().map(|(_, e)| e.id).collect(),
                     failure_ids: pairs.iter().map(|(f, _)| f.id).collect(),
                     scope: Some(shape.clone()),
-                    origin: format!("model:{}", backend.model()),
-                    run_id: Some(run_id),
+                    origin: format!("model:{}", self.trials.backend.model()),
+                    run_id: Some(self.run_id),
                     validation: None,
                 }),
                 Err(reason) => {
                     tracing::info!(%reason, %shape, "model rule rejected");
-                    report.rules_rejected += 1;
+                    self.report.rules_rejected += 1;
                 }
             }
         }
+        Ok(rules)
     }
-    for rule in rules {
-        match upkeep::add_rule(store, rule.clone())? {
-            Added::Created(id) => {
-                report.rules_created += 1;
-                report.measured += 1;
-                if !keep.measure(store, &mut trials, KnowledgeKind::Rule, id, &rule)? {
-                    report.rules_retired += 1;
+
+    /// Adds rules (or their evidence to near-duplicates) and measures the new ones.
+    fn add_rules(&mut self, store: &mut Store, rules: Vec<NewKnowledge>) -> anyhow::Result<()> {
+        for rule in rules {
+            match upkeep::add_rule(store, rule.clone())? {
+                Added::Created(id) => {
+                    self.report.rules_created += 1;
+                    if !self.measure(store, KnowledgeKind::Rule, id, &rule)? {
+                        self.report.rules_retired += 1;
+                    }
                 }
+                Added::Reinforced(id) => {
+                    self.report.rules_reinforced += 1;
+                    store.vote_knowledge(KnowledgeKind::Rule, id, true, "new contrasts")?;
+                }
+                Added::Unchanged(_) => {}
             }
-            Added::Reinforced(id) => {
-                report.rules_reinforced += 1;
-                store.vote_knowledge(KnowledgeKind::Rule, id, true, "new contrasts")?;
-            }
-            Added::Unchanged(_) => {}
         }
+        Ok(())
     }
-    report.rules_retired += upkeep::enforce_bound(store)?;
-    store.set_consolidation_mark(key, latest)?;
-    Ok(report)
 }
 
 /// The offline rule of a slip, when its contrasts cover enough train tasks.
@@ -445,13 +510,8 @@ fn offline_rule(
     }))
 }
 
-/// Measures new items and retires those that do not help.
-struct Keep<'a> {
-    view: &'a TaskView,
-    solved: &'a HashSet<String>,
-}
-
-impl Keep<'_> {
+/// Measuring new items, and retiring those that do not help.
+impl Step<'_> {
     /// The shapes whose train tasks make an item's dev slice: its own kind for a procedure or
     /// a scoped rule, the kinds of its evidence for a rule about every kind.
     fn shapes(
@@ -481,9 +541,8 @@ impl Keep<'_> {
     /// Measures an item's effect, records it, and retires the item when it does not help.
     /// Returns whether it stays.
     fn measure(
-        &self,
+        &mut self,
         store: &mut Store,
-        trials: &mut Trials<'_>,
         kind: KnowledgeKind,
         id: i64,
         item: &NewKnowledge,
@@ -512,7 +571,8 @@ impl Keep<'_> {
                 ..Retrieved::default()
             },
         };
-        let effect = trials.measure(&slice, &memory)?;
+        self.report.measured += 1;
+        let effect = self.trials.measure(&slice, &memory)?;
         store.record_effect(
             kind,
             id,

@@ -1,7 +1,7 @@
 //! Procedures: verified solutions generalised over their parameters, and verified again, in
 //! parallel on the verifier's workers, for every task of their kind.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::Group;
 use crate::code::{replace_all, signature};
@@ -9,7 +9,7 @@ use crate::iterate::pipeline::Judge;
 use crate::memory::shape::instantiate;
 use crate::prompt::{Literal, description, literals};
 use crate::store::episodes::Episode;
-use crate::store::knowledge::{KnowledgeKind, NewKnowledge};
+use crate::store::knowledge::{KnowledgeKind, NewKnowledge, text_key};
 use crate::tasks::Task;
 
 /// How many distinct templates of a group are tried (the most common first).
@@ -95,14 +95,23 @@ fn judge_all(judge: &dyn Judge, checks: &[(&Task, String)], workers: usize) -> V
         .collect()
 }
 
+/// What proposing procedures may skip: templates already stored need checking only on the
+/// tasks with new attempts (their other tasks were checked when they were stored).
+pub struct Known<'a> {
+    pub keys: &'a HashSet<String>,
+    pub fresh_tasks: &'a HashSet<String>,
+}
+
 /// Proposes the procedures of the groups: each distinct template is filled in for every task
-/// of its group and verified (all of them in parallel); `None` entries are templates that
-/// failed the gate.
+/// of its group (a stored one: for every task with new attempts) and verified, all of them in
+/// parallel; `None` entries are new templates that failed the gate. A stored template that
+/// passes no new task is left out.
 pub fn propose(
     groups: &[Group],
     tasks: &HashMap<String, Task>,
     judge: &dyn Judge,
     workers: usize,
+    known: &Known<'_>,
     min_evidence: usize,
     run_id: i64,
 ) -> Vec<Option<NewKnowledge>> {
@@ -131,10 +140,21 @@ pub fn propose(
         ));
     }
     // Every (candidate, task) check, flattened so the workers share one queue.
+    let stored: Vec<bool> = candidates
+        .iter()
+        .map(|c| {
+            known
+                .keys
+                .contains(&text_key(&c.group.pattern, &recipe(&c.template)))
+        })
+        .collect();
     let mut owners = Vec::new();
     let mut checks = Vec::new();
     for (c, candidate) in candidates.iter().enumerate() {
         for task_id in candidate.group.by_task.keys() {
+            if stored[c] && !known.fresh_tasks.contains(task_id) {
+                continue;
+            }
             let task = &tasks[task_id];
             if let Some(code) = instantiate(&candidate.template, task) {
                 owners.push((c, task_id.clone()));
@@ -158,8 +178,10 @@ pub fn propose(
     candidates
         .into_iter()
         .zip(evidence)
-        .map(|(candidate, evidence)| {
-            (evidence.len() >= min_evidence).then(|| NewKnowledge {
+        .zip(stored)
+        .filter(|((_, evidence), stored)| !stored || !evidence.is_empty())
+        .map(|((candidate, evidence), stored)| {
+            (stored || evidence.len() >= min_evidence).then(|| NewKnowledge {
                 kind: KnowledgeKind::Procedure,
                 title: candidate.group.pattern.clone(),
                 body: recipe(&candidate.template),

@@ -62,7 +62,7 @@ pub struct NewKnowledge {
 }
 
 /// The de-duplication key of a text: a hash of its whitespace-normalised lowercase form.
-fn text_key(title: &str, body: &str) -> String {
+pub fn text_key(title: &str, body: &str) -> String {
     use sha2::{Digest, Sha256};
     let normalized: String = format!("{title}\n{body}")
         .split_whitespace()
@@ -207,10 +207,13 @@ impl Store {
             Added::Unchanged(id)
         };
         if !matches!(outcome, Added::Unchanged(_)) {
-            // Evidence only grows: it counts distinct verified tasks behind the item.
+            // Evidence only grows: it counts distinct verified tasks behind the item, those of
+            // earlier evidence included.
             tx.execute(
                 &format!(
-                    "UPDATE {table} SET evidence_count = max(evidence_count, ?1), last_verified_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?2"
+                    "UPDATE {table} SET evidence_count = max(evidence_count, ?1,
+                       (SELECT count(DISTINCT e.task_id) FROM {sources} s JOIN episodes e ON e.id = s.episode_id WHERE s.{column} = ?2)),
+                     last_verified_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?2"
                 ),
                 params![item.evidence_count as i64, id],
             )?;
@@ -493,6 +496,20 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The keys of every stored rule or procedure, retired ones included.
+    pub fn knowledge_keys(
+        &self,
+        kind: KnowledgeKind,
+    ) -> anyhow::Result<std::collections::HashSet<String>> {
+        let mut stmt = self
+            .conn()
+            .prepare(&format!("SELECT key FROM {}", kind.table()))?;
+        let keys = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(keys)
     }
 
     /// Every rule's id, text and scope, for the near-duplicate check.
