@@ -584,3 +584,84 @@ fn record_event(
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::{episode_store, knowledge};
+
+    #[test]
+    fn merge_edit_vote_and_effect_are_recorded_operations() {
+        let mut store = episode_store(&[
+            ("a", "Return n plus 1.", "def f(n):\n    return n + 1"),
+            ("b", "Return n plus 2.", "def f(n):\n    return n + 2"),
+        ]);
+        let ids: Vec<i64> = store.episodes().unwrap().iter().map(|e| e.id).collect();
+        let rule = |text: &str, ids: &[i64]| knowledge(KnowledgeKind::Rule, text, "", ids);
+        let keep = store
+            .add_knowledge(&rule("Use the task's number exactly.", &ids[..1]))
+            .unwrap()
+            .id();
+        let other = store
+            .add_knowledge(&rule("Use the number written in the task.", &ids[1..]))
+            .unwrap()
+            .id();
+        store
+            .merge_knowledge(KnowledgeKind::Rule, other, keep, "same advice")
+            .unwrap();
+        let merged = store
+            .knowledge_item(KnowledgeKind::Rule, keep)
+            .unwrap()
+            .unwrap();
+        assert_eq!(merged.sources.len(), 2, "provenance moved over");
+        assert_eq!(merged.evidence_count, 2);
+        let gone = store
+            .knowledge_item(KnowledgeKind::Rule, other)
+            .unwrap()
+            .unwrap();
+        assert_eq!(gone.status, "retired");
+        assert!(
+            store
+                .merge_knowledge(KnowledgeKind::Rule, keep, keep, "")
+                .is_err()
+        );
+        store
+            .edit_rule(
+                keep,
+                "Use the numbers written in the task exactly.",
+                "clearer",
+            )
+            .unwrap();
+        assert!(
+            store
+                .edit_rule(other, "Use the numbers written in the task exactly.", "")
+                .unwrap_err()
+                .to_string()
+                .contains("already says that")
+        );
+        store
+            .vote_knowledge(KnowledgeKind::Rule, keep, false, "test")
+            .unwrap();
+        let effect = Effect {
+            with: 5,
+            without: 3,
+            n: 16,
+        };
+        store
+            .record_effect(KnowledgeKind::Rule, keep, effect, "a slice")
+            .unwrap();
+        let item = store
+            .knowledge_item(KnowledgeKind::Rule, keep)
+            .unwrap()
+            .unwrap();
+        assert_eq!(item.title, "Use the numbers written in the task exactly.");
+        assert_eq!(item.votes, 0);
+        assert_eq!(item.effect, Some(effect));
+        assert!(effect.helps() && (effect.delta() - 0.125).abs() < 1e-9);
+        let actions: Vec<&str> = item.events.iter().map(|e| e.1.as_str()).collect();
+        assert_eq!(
+            actions,
+            ["created", "merged", "edited", "downvoted", "measured"]
+        );
+    }
+}

@@ -17,14 +17,16 @@ pub(crate) enum Slip {
     RunawayLoop,
 }
 
+/// One kind of mistake: the botched code and which slip it is, or `None` where it cannot apply.
+type Botch = fn(&str, &mut Rng) -> Option<(String, Slip)>;
+
 /// Introduces one realistic mistake into otherwise right code, and says which.
 pub(crate) fn botch(code: &str, rng: &mut Rng) -> (String, Slip) {
     // Runaway loops are rare, as they are in real samples (and each costs a full timeout).
     if rng.below(1000) == 0 {
         return (runaway_loop(code), Slip::RunawayLoop);
     }
-    let attempts: [fn(&str, &mut Rng) -> Option<(String, Slip)>; 4] =
-        [off_by_one, swap_operator, wrong_name, syntax_error];
+    let attempts: [Botch; 4] = [off_by_one, swap_operator, wrong_name, syntax_error];
     let start = rng.below(attempts.len());
     for i in 0..attempts.len() {
         if let Some((out, slip)) = attempts[(start + i) % attempts.len()](code, rng) {
