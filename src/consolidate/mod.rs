@@ -131,7 +131,11 @@ impl ConsolidationPlan {
     /// Whether nothing was stored since the last consolidation with these settings (always
     /// false for a full consolidation). Reads the store only: no tasks, verifier or model.
     pub fn up_to_date(&self, store: &Store, key: &str) -> anyhow::Result<bool> {
-        Ok(!self.full && store.consolidation_mark(key)? == store.latest_attempts()?)
+        // A store of an older schema has no marks yet (opening it for the work migrates it).
+        if self.full || store.schema_version()? < crate::store::LATEST_VERSION {
+            return Ok(false);
+        }
+        Ok(store.consolidation_mark(key)? == store.latest_attempts()?)
     }
 }
 

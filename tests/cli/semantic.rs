@@ -244,3 +244,26 @@ fn procedures_are_shown_with_the_tasks_own_names_and_values() {
         assert!(!user.contains("<<"), "{user}");
     }
 }
+
+#[test]
+fn a_store_of_the_previous_schema_is_upgraded_and_consolidated() {
+    let (_dir, db, tasks, _server) = fixture(renamed);
+    // Back to schema 4: no effects, votes, scopes, contrasts or marks.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut sql = String::from(
+        "DROP INDEX procedures_by_pattern; DROP INDEX rules_by_scope; DROP TABLE rule_attempts;
+         DROP TABLE contrasts; DROP TABLE consolidation_marks; ALTER TABLE semantic_rules DROP COLUMN scope;",
+    );
+    for table in ["semantic_rules", "procedures"] {
+        for column in ["votes", "effect_with", "effect_without", "effect_n"] {
+            sql.push_str(&format!("ALTER TABLE {table} DROP COLUMN {column};"));
+        }
+    }
+    sql.push_str("PRAGMA user_version = 4;");
+    conn.execute_batch(&sql).unwrap();
+    drop(conn);
+    let report = consolidate(&tasks, &db);
+    assert_eq!(report["nothing_new"], false, "{report}");
+    assert_eq!(report["rules_created"], 1, "{report}");
+    assert_eq!(consolidate(&tasks, &db)["nothing_new"], true);
+}
