@@ -357,8 +357,11 @@ impl Step<'_> {
                         true,
                         "new verified evidence",
                     )?;
+                    self.measure_if_unmeasured(store, KnowledgeKind::Procedure, id, &item)?;
                 }
-                Added::Unchanged(_) => {}
+                Added::Unchanged(id) => {
+                    self.measure_if_unmeasured(store, KnowledgeKind::Procedure, id, &item)?;
+                }
             }
         }
         Ok(())
@@ -468,8 +471,11 @@ impl Step<'_> {
                 Added::Reinforced(id) => {
                     self.report.rules_reinforced += 1;
                     store.vote_knowledge(KnowledgeKind::Rule, id, true, "new contrasts")?;
+                    self.measure_if_unmeasured(store, KnowledgeKind::Rule, id, &rule)?;
                 }
-                Added::Unchanged(_) => {}
+                Added::Unchanged(id) => {
+                    self.measure_if_unmeasured(store, KnowledgeKind::Rule, id, &rule)?;
+                }
             }
         }
         Ok(())
@@ -516,6 +522,27 @@ fn offline_rule(
 
 /// Measuring new items, and retiring those that do not help.
 impl Step<'_> {
+    /// Measures an active item that has no effect yet: one stored by a consolidation that
+    /// stopped before measuring it (an unreachable server, Ctrl-C), or by an older rslm.
+    fn measure_if_unmeasured(
+        &mut self,
+        store: &mut Store,
+        kind: KnowledgeKind,
+        id: i64,
+        item: &NewKnowledge,
+    ) -> anyhow::Result<()> {
+        let stored = store.knowledge_item(kind, id)?;
+        if stored.is_some_and(|i| i.status == "active" && i.effect.is_none())
+            && !self.measure(store, kind, id, item)?
+        {
+            match kind {
+                KnowledgeKind::Procedure => self.report.procedures_retired += 1,
+                KnowledgeKind::Rule => self.report.rules_retired += 1,
+            }
+        }
+        Ok(())
+    }
+
     /// The shapes whose train tasks make an item's dev slice: its own kind for a procedure or
     /// a scoped rule, the kinds of its evidence for a rule about every kind.
     fn shapes(

@@ -246,8 +246,9 @@ fn procedures_are_shown_with_the_tasks_own_names_and_values() {
 }
 
 #[test]
-fn a_store_of_the_previous_schema_is_upgraded_and_consolidated() {
+fn a_store_of_the_previous_schema_is_upgraded_and_its_knowledge_measured() {
     let (_dir, db, tasks, _server) = fixture(renamed);
+    consolidate(&tasks, &db);
     // Back to schema 4: no effects, votes, scopes, contrasts or marks.
     let conn = rusqlite::Connection::open(&db).unwrap();
     let mut sql = String::from(
@@ -264,6 +265,20 @@ fn a_store_of_the_previous_schema_is_upgraded_and_consolidated() {
     drop(conn);
     let report = consolidate(&tasks, &db);
     assert_eq!(report["nothing_new"], false, "{report}");
-    assert_eq!(report["rules_created"], 1, "{report}");
+    assert_eq!(report["rules_created"], 0, "the rule is known: {report}");
+    assert!(report["measured"].as_i64().unwrap() >= 2, "{report}");
+    for kind in ["rules", "procedures"] {
+        let items = rslm(&format!("{kind} list --all --json"))
+            .db(&db)
+            .run()
+            .success()
+            .json();
+        for item in items.as_array().unwrap() {
+            assert!(
+                item["effect"]["n"].as_i64().unwrap() > 0,
+                "measured again: {item}"
+            );
+        }
+    }
     assert_eq!(consolidate(&tasks, &db)["nothing_new"], true);
 }
