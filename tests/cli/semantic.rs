@@ -282,3 +282,29 @@ fn a_store_of_the_previous_schema_is_upgraded_and_its_knowledge_measured() {
     }
     assert_eq!(consolidate(&tasks, &db)["nothing_new"], true);
 }
+
+#[test]
+fn with_a_model_the_model_writes_the_rule_from_contrasts_and_code_is_refused() {
+    let (_dir, db, tasks, server) = fixture(renamed);
+    let report = rslm("consolidate --fast --min-evidence 2 --heldout-size 4 --json")
+        .backend_openai(&server)
+        .tasks(&tasks)
+        .db(&db)
+        .run()
+        .success()
+        .json();
+    // The fake model answers the writer with code, which is no rule.
+    assert_eq!(report["rules_rejected"], 1, "{report}");
+    assert_eq!(report["rules_created"], 0, "{report}");
+    let writer = server
+        .requests()
+        .iter()
+        .filter(|r| r.is_chat())
+        .map(|r| r.user_message())
+        .find(|u| u.contains("Failed attempt"))
+        .expect("the model was shown the contrasts");
+    assert!(
+        writer.contains("_solution(n)") && writer.contains("Verified attempt"),
+        "{writer}"
+    );
+}
