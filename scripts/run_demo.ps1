@@ -30,6 +30,8 @@ foreach ($i in 1..3) {
   Invoke-Rslm run-iteration --k 4 --mode trainpool --memory-enabled --heldout-size $heldout --task-limit 40 --seed $i
   Invoke-Rslm consolidate --min-evidence 2 --heldout-size $heldout
   Invoke-Rslm eval --conditions all --k 1 --n 2 --heldout-size $heldout --output "artifacts/results_iter00$i.json"
+  & $env:RSLM_PYTHON scripts/paired.py "artifacts/results_iter00$i.json" semantic memory
+  if ($LASTEXITCODE -ne 0) { throw "scripts/paired.py failed" }
 }
 Invoke-Rslm plot --input $db --output artifacts/results.png
 Write-Host ("`ndemo finished in {0:N1} s after the build (SIMULATION: mock backend)" -f $watch.Elapsed.TotalSeconds)

@@ -27,6 +27,7 @@ for i in 1 2 3; do
   "$rslm" run-iteration --k 4 --mode trainpool --memory-enabled --heldout-size "$heldout" --task-limit 40 --seed "$i"
   "$rslm" consolidate --min-evidence 2 --heldout-size "$heldout"
   "$rslm" eval --conditions all --k 1 --n 2 --heldout-size "$heldout" --output "artifacts/results_iter00$i.json"
+  "$RSLM_PYTHON" scripts/paired.py "artifacts/results_iter00$i.json" semantic memory
 done
 "$rslm" plot --input "$db" --output artifacts/results.png
 elapsed_ms=$(( ($(date +%s%N) - started_ns) / 1000000 ))

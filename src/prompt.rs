@@ -8,12 +8,16 @@
 //! prompt, plus a block of procedures and rules when those are retrieved. In v1 the episodes
 //! were a block after the task, and a 135M model copied the remembered function, name and
 //! constant included (docs/real-model.md has the measurements).
+//!
+//! `rslm-prompt-v3`: as v2, but a procedure is shown filled in with the task's own function
+//! name, parameters and values (v2 showed the template with placeholders, and a real model
+//! copied the literals of the tasks it came from); rules say a slip and its fix.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::memory::{Retrieved, RetrievedEpisode};
+use crate::memory::{Retrieved, RetrievedEpisode, RetrievedProcedure};
 use crate::tasks::Task;
 
 /// One worked example as a pair of chat turns.
@@ -24,7 +28,7 @@ pub struct Shot {
 }
 
 /// Bumped whenever the wording below changes.
-pub const PROMPT_VERSION: &str = "rslm-prompt-v2";
+pub const PROMPT_VERSION: &str = "rslm-prompt-v3";
 
 /// The original's code-only contract. It lives in a text file so that scripts send the same
 /// bytes (`scripts/compare_adapter_answers.py` reads it); trailing whitespace is not part of it.
@@ -43,6 +47,10 @@ pub const MAX_SHOTS: usize = 2;
 /// The part of a task prompt before its worked examples. Owned by memory, which keys retrieval
 /// on it; the stages that build on prompts (consolidation, the mock backend) read it here too.
 pub use crate::memory::description;
+
+/// Literals, patterns and shapes of task descriptions (owned by memory, which keys procedure
+/// retrieval on them).
+pub use crate::memory::shape::{Literal, literals};
 
 /// One chat message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -113,18 +121,33 @@ pub fn user_message(task: &Task, memory: &Retrieved) -> String {
     if !memory.procedures.is_empty() || !memory.rules.is_empty() {
         let _ = writeln!(text, "\n{MEMORY_HEADER}");
         for procedure in &memory.procedures {
-            let _ = writeln!(
-                text,
-                "\n{PROCEDURE_MARKER} for tasks like: {}\n{}",
-                procedure.pattern,
-                procedure.recipe.trim_end()
-            );
+            let _ = writeln!(text, "\n{}", procedure_text(procedure, task));
         }
         for rule in &memory.rules {
             let _ = writeln!(text, "\n{RULE_MARKER}: {}", rule.text.trim());
         }
     }
     text
+}
+
+/// A procedure as the prompt shows it: filled in with the task's own function name,
+/// parameters and values, so a model copying it copies the task's literals, not those of the
+/// tasks it was verified on. A recipe that cannot be filled in is shown as stored.
+fn procedure_text(procedure: &RetrievedProcedure, task: &Task) -> String {
+    let filled = crate::memory::shape::recipe_template(&procedure.recipe)
+        .and_then(|template| crate::memory::shape::instantiate(template, task));
+    match filled {
+        Some(code) => format!(
+            "{PROCEDURE_MARKER} for tasks like: {}\nVerified on other tasks of this kind; filled in with this task's names and values:\n```python\n{}\n```",
+            procedure.pattern,
+            code.trim_end()
+        ),
+        None => format!(
+            "{PROCEDURE_MARKER} for tasks like: {}\n{}",
+            procedure.pattern,
+            procedure.recipe.trim_end()
+        ),
+    }
 }
 
 /// Verified code as the assistant turn, in a worked example and as the answer to learn: the
@@ -183,106 +206,10 @@ pub fn solution_chat(task: &Task, code: &str) -> Vec<Message> {
     ]
 }
 
-/// A literal value written in a task description.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Literal {
-    Number(String),
-    Text(String),
-}
-
-/// The literals of a description, in order: integers and quoted strings.
-pub fn literals(text: &str) -> Vec<Literal> {
-    literal_spans(text).into_iter().map(|(_, l)| l).collect()
-}
-
-/// The description with every literal replaced by `<N>` (number) or `<S>` (string): the shape
-/// shared by tasks that differ only in their parameters.
-pub fn pattern(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::new();
-    let mut at = 0;
-    for (span, literal) in literal_spans(text) {
-        out.extend(&chars[at..span.start]);
-        out.push_str(match literal {
-            Literal::Number(_) => "<N>",
-            Literal::Text(_) => "<S>",
-        });
-        at = span.end;
-    }
-    out.extend(&chars[at..]);
-    out
-}
-
-/// The pattern of a task: its description with literals hidden and its parameter names
-/// replaced by `<P0>`, `<P1>`, ... so tasks that differ only in values and names share it.
-pub fn task_pattern(description: &str, params: &[String]) -> String {
-    let mut text = pattern(description);
-    for (i, p) in params.iter().enumerate() {
-        text = crate::code::replace_token(&text, p, &format!("<P{i}>"));
-    }
-    text
-}
-
-/// The parameter names of a signature such as `"(values, k=2)"`.
-pub fn signature_params(signature: &str) -> Vec<String> {
-    signature
-        .trim()
-        .trim_start_matches('(')
-        .trim_end_matches(')')
-        .split(',')
-        .map(|p| p.split(['=', ':']).next().unwrap_or("").trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect()
-}
-
-/// Literals with their character ranges.
-fn literal_spans(text: &str) -> Vec<(std::ops::Range<usize>, Literal)> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    while i < chars.len() {
-        let c = chars[i];
-        let prev_is_word = i > 0 && is_word(chars[i - 1]);
-        if (c == '\'' || c == '"') && !prev_is_word {
-            if let Some(len) = chars[i + 1..]
-                .iter()
-                .take_while(|&&x| x != '\n')
-                .position(|&x| x == c)
-            {
-                let after = chars.get(i + 1 + len + 1).copied();
-                if !after.is_some_and(is_word) {
-                    out.push((
-                        i..i + len + 2,
-                        Literal::Text(chars[i + 1..i + 1 + len].iter().collect()),
-                    ));
-                    i += len + 2;
-                    continue;
-                }
-            }
-        }
-        let starts_number = c.is_ascii_digit()
-            || (c == '-' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()));
-        if starts_number && !prev_is_word {
-            let start = i;
-            i += 1;
-            while i < chars.len() && chars[i].is_ascii_digit() {
-                i += 1;
-            }
-            if i < chars.len() && is_word(chars[i]) {
-                continue;
-            }
-            out.push((start..i, Literal::Number(chars[start..i].iter().collect())));
-            continue;
-        }
-        i += 1;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory::shape::pattern;
 
     fn task() -> Task {
         Task {
@@ -303,7 +230,7 @@ mod tests {
     /// changing it needs a new PROMPT_VERSION.
     #[test]
     fn the_system_prompt_is_the_originals() {
-        assert_eq!(PROMPT_VERSION, "rslm-prompt-v2");
+        assert_eq!(PROMPT_VERSION, "rslm-prompt-v3");
         assert_eq!(
             SYSTEM,
             "Return ONLY valid Python code. Define ONLY the requested function. Do not include tests, explanations, or markdown."
@@ -358,6 +285,27 @@ mod tests {
         let helper = "import math\n\ndef g(y):\n    return y\n\ndef f(x):\n    return g(x)\n";
         assert_eq!(answer(helper, "f"), helper.trim_end());
         assert_eq!(answer("x = 1", "f"), "x = 1");
+    }
+
+    #[test]
+    fn procedures_are_shown_filled_in_with_the_tasks_own_names_and_values() {
+        let memory = Retrieved {
+            procedures: vec![RetrievedProcedure {
+                id: 1,
+                pattern: "Return <P0> plus <N>.".into(),
+                recipe:
+                    "```python\ndef <<name>>(<<p0>>):\n    return <<p0>> + <<L0>>\n```\nFill ..."
+                        .into(),
+                score: 0.0,
+            }],
+            ..Retrieved::default()
+        };
+        let user = user_message(&task(), &memory);
+        assert!(
+            user.contains("```python\ndef add_const_3(n):\n    return n + 3\n```"),
+            "{user}"
+        );
+        assert!(!user.contains("<<"), "{user}");
     }
 
     #[test]

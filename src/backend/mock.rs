@@ -12,7 +12,10 @@
 //! - Candidates are deterministic given the seed, and differ across the k candidates of a task.
 //! - Failures are realistic: wrong logic, off-by-one, syntax errors, a wrong function name,
 //!   markdown fences or prose around the code, and now and then a runaway loop.
-//!   Natural-language rules are ignored: the simulator can copy code, not follow advice.
+//! - Rules in its prompt that name one of its four slips (a renamed function, a missing colon,
+//!   a number one off, one operator for another) prevent that slip, when it was about to make
+//!   it, 60% of the time; any other advice is ignored. It reads the rule's words, nothing else:
+//!   a rule that names a slip it does not make changes nothing.
 
 mod adapt;
 mod idioms;
@@ -31,6 +34,9 @@ pub const MOCK_MODEL: &str = "mock-weak-v1";
 /// Chance that an adaptation of remembered code is botched (a copy slip).
 const ADAPT_SLIP_PERCENT: u64 = 12;
 
+/// Chance that a rule naming the slip the simulator is about to make prevents it.
+const HEED_PERCENT: u64 = 60;
+
 #[derive(Debug, Default, Clone)]
 pub struct MockBackend;
 
@@ -44,6 +50,8 @@ pub(crate) struct ParsedPrompt {
     pub examples: Vec<(String, String)>,
     /// Remembered procedure recipes (templates with `{name}`, `{p0}`, `{L0}` placeholders).
     pub procedures: Vec<String>,
+    /// The rules of its memory block, lowercase.
+    pub rules: Vec<String>,
 }
 
 impl ParsedPrompt {
@@ -97,11 +105,37 @@ impl ParsedPrompt {
                 if let Some(code) = fenced(&block) {
                     parsed.procedures.push(code);
                 }
-            } else if block.starts_with(RULE_MARKER) {
-                // Rules are advice in prose; the simulator cannot act on them.
+            } else if let Some(rule) = block.strip_prefix(RULE_MARKER) {
+                parsed
+                    .rules
+                    .push(rule.trim_start_matches(':').trim().to_lowercase());
             }
         }
         parsed
+    }
+
+    /// Whether a rule of the prompt names this slip (by its words, as a reader would).
+    pub(crate) fn warns_about(&self, slip: noise::Slip) -> bool {
+        let mentions = |phrases: &[&str]| {
+            self.rules
+                .iter()
+                .any(|rule| phrases.iter().any(|p| rule.contains(p)))
+        };
+        match slip {
+            noise::Slip::WrongName => mentions(&["function name", "name the function"]),
+            noise::Slip::SyntaxError => mentions(&["colon", "syntax"]),
+            noise::Slip::OffByOne => {
+                mentions(&["one more or one less", "off-by-one", "off by one"])
+            }
+            noise::Slip::Operator { from, to } => {
+                let word = |op: &str| op.trim_matches(|c: char| " .()".contains(c)).to_string();
+                let (right, wrong) = (word(from), word(to));
+                !right.is_empty()
+                    && !wrong.is_empty()
+                    && mentions(&[&format!("use `{right}`, not `{wrong}`")])
+            }
+            noise::Slip::RunawayLoop => false,
+        }
     }
 }
 
@@ -141,7 +175,7 @@ impl MockBackend {
             });
         let code = match from_memory {
             Some(code) if !rng.chance(ADAPT_SLIP_PERCENT) => code,
-            Some(code) => noise::botch(&code, rng),
+            Some(code) => botched(&code, prompt, rng),
             None => match idioms::native(prompt) {
                 Some((code, difficulty)) => {
                     let right_percent = match difficulty {
@@ -152,13 +186,25 @@ impl MockBackend {
                     if rng.chance(right_percent) {
                         code
                     } else {
-                        noise::botch(&code, rng)
+                        botched(&code, prompt, rng)
                     }
                 }
                 None => idioms::guess(prompt, rng),
             },
         };
         noise::dress(&code, rng)
+    }
+}
+
+/// One slip in right code, unless a rule of the prompt names that slip and is heeded. The
+/// heeding draw is made only when a rule names the slip, so without rules the random stream
+/// (and every candidate) is what it was.
+fn botched(code: &str, prompt: &ParsedPrompt, rng: &mut Rng) -> String {
+    let (wrong, slip) = noise::botch(code, rng);
+    if prompt.warns_about(slip) && rng.chance(HEED_PERCENT) {
+        code.to_string()
+    } else {
+        wrong
     }
 }
 
@@ -180,9 +226,12 @@ impl Backend for MockBackend {
         // The random stream depends on the task, not on its memory (worked examples, the block):
         // with and without memory the simulator draws the same numbers (common random numbers), so a paired comparison
         // of conditions shows what the memory changed, not sampling noise.
+        // The block starts with a blank line after the task; without it the task part is byte
+        // for byte the no-memory prompt.
+        let block = format!("\n{MEMORY_HEADER}");
         let task_part = request
             .user
-            .split(MEMORY_HEADER)
+            .split(block.as_str())
             .next()
             .unwrap_or(&request.user);
         let base = request.seed ^ prompt_hash(task_part);
@@ -253,6 +302,43 @@ mod tests {
             distinct.len() > 1,
             "k candidates should differ: {distinct:?}"
         );
+    }
+
+    #[test]
+    fn heeds_only_rules_that_name_its_slip() {
+        let with_rule = |rule: &str| {
+            ParsedPrompt::parse(
+                &format!("{PLAIN}\n{MEMORY_HEADER}\n\n{RULE_MARKER}: {rule}\n"),
+                "add_const_3",
+            )
+        };
+        let name = with_rule(
+            "Name the function exactly as the task's \"Function name:\" line says: attempts that renamed it failed.",
+        );
+        assert!(name.warns_about(noise::Slip::WrongName));
+        assert!(!name.warns_about(noise::Slip::SyntaxError));
+        let plus = with_rule("In tasks like \"Return <P0> plus <N>.\", use `+`, not `-`: ...");
+        assert!(plus.warns_about(noise::Slip::Operator {
+            from: " + ",
+            to: " - "
+        }));
+        assert!(!plus.warns_about(noise::Slip::Operator {
+            from: " - ",
+            to: " + "
+        }));
+        assert!(!ParsedPrompt::parse(PLAIN, "add_const_3").warns_about(noise::Slip::WrongName));
+        // A rule changes candidates only where it names the slip being made.
+        let plain = MockBackend.generate(&request(PLAIN, 16, 3)).unwrap();
+        let mut advised = request(PLAIN, 16, 3);
+        advised.user = format!(
+            "{PLAIN}\n{MEMORY_HEADER}\n\n{RULE_MARKER}: Name the function exactly as the task's \"Function name:\" line says.\n"
+        );
+        let advised = MockBackend.generate(&advised).unwrap();
+        for (a, b) in plain.iter().zip(&advised) {
+            if a.code != b.code {
+                assert!(a.code.contains("add_const_3_solution("), "{a:?} vs {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -1,8 +1,8 @@
-//! `rslm consolidate`: turn verified episodes into procedures and rules.
+//! `rslm consolidate`: turn what the loop stored into procedures and rules that help.
 
 use crate::cli::{BackendArgs, DbArg, TaskSetArgs, VerifyArgs, lab_config};
-use crate::consolidate::ConsolidationPlan;
-use crate::lab::{Lab, StoreAccess};
+use crate::consolidate::{ConsolidationPlan, Report};
+use crate::lab::StoreAccess;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -11,6 +11,10 @@ pub struct Args {
     /// Keep a rule or procedure only when it holds on at least this many verified tasks.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub min_evidence: u32,
+    /// Process every stored attempt again, not only those stored since the last consolidation
+    /// with the same settings.
+    #[arg(long)]
+    pub full: bool,
     /// The task set the episodes came from (their hidden tests verify procedures).
     #[command(flatten)]
     pub tasks: TaskSetArgs,
@@ -33,22 +37,36 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
     let plan = ConsolidationPlan {
         min_evidence: args.min_evidence,
+        full: args.full,
     };
-    let report = crate::consolidate::run(&mut Lab::open(config)?, &plan)?;
+    let report = crate::consolidate::open_and_run(config, &plan)?;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
-        println!(
-            "consolidated {} episodes in {} groups: procedures {} new, {} reinforced, {} rejected by verification; rules {} new, {} reinforced, {} rejected",
-            report.episodes,
-            report.groups,
-            report.procedures_created,
-            report.procedures_reinforced,
-            report.procedures_rejected,
-            report.rules_created,
-            report.rules_reinforced,
-            report.rules_rejected
-        );
+        println!("{}", summary(&report));
     }
     Ok(())
+}
+
+fn summary(r: &Report) -> String {
+    if r.nothing_new {
+        return "nothing new since the last consolidation with these settings: processed nothing (--full processes everything again)".into();
+    }
+    format!(
+        "consolidated {} tasks with new attempts ({} kinds, {} episodes, {} new contrasts, {} with a known slip): procedures {} new, {} reinforced, {} rejected by verification, {} retired (no positive effect); rules {} new, {} reinforced, {} rejected, {} retired; {} items measured on dev slices of the train pool",
+        r.tasks_processed,
+        r.groups,
+        r.episodes,
+        r.contrasts,
+        r.contrasts_classified,
+        r.procedures_created,
+        r.procedures_reinforced,
+        r.procedures_rejected,
+        r.procedures_retired,
+        r.rules_created,
+        r.rules_reinforced,
+        r.rules_rejected,
+        r.rules_retired,
+        r.measured
+    )
 }

@@ -83,6 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         consolidation: ConsolidationPlan {
             min_evidence: args.min_evidence,
+            full: false,
         },
         eval: EvalPlan {
             conditions: Condition::parse_list(&args.conditions, config.backend.is_simulation())

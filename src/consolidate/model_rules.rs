@@ -1,57 +1,78 @@
-//! Rules written by the model (as ExpeL does): for each group of verified solutions of one
-//! kind of task, the model is asked for one general insight. A rule is kept only when it is
-//! well-formed and does not lower the pass rate on a validation slice of the train pool: the
-//! slice is solved once without the rule and once with it in the prompt.
+//! Rules written by the model (as ExpeL does, from contrasts): the model is shown failed and
+//! verified attempts at tasks of one kind and asked for the slip and its fix in one sentence.
+//! A reply is kept only when it is well-formed; whether the rule then stays is decided by its
+//! measured effect (`effect.rs`), as for every rule.
 
-use std::collections::HashMap;
-use std::sync::atomic::AtomicBool;
-
-use super::Group;
 use crate::backend::{Backend, GenerationRequest};
-use crate::iterate::pipeline::{self, Counters, Judge, PipelineShape, Stop};
-use crate::memory::{Retrieved, RetrievedRule};
-use crate::prompt::{self, description};
-use crate::store::knowledge::{KnowledgeKind, NewKnowledge};
-use crate::tasks::Task;
+use crate::prompt::description;
+use crate::store::contrasts::FailedAttempt;
+use crate::store::episodes::Episode;
 
-/// Verified solutions shown to the model per group.
-const SHOWN: usize = 4;
-/// Train-pool tasks in a rule's validation slice.
-const SLICE: usize = 6;
+/// Contrasts shown to the model per rule.
+const SHOWN: usize = 3;
 
-const WRITER_SYSTEM: &str = "You study verified Python solutions and write short, general insights that help solve similar programming tasks.";
+const WRITER_SYSTEM: &str = "You compare failed and verified attempts at Python programming tasks and write short, general advice that prevents the failure.";
 
-/// Settings shared by every model call of a consolidation.
-pub struct ModelContext<'a> {
+/// The sampling settings of the writer.
+pub struct Writer<'a> {
     pub backend: &'a dyn Backend,
-    pub judge: &'a dyn Judge,
-    pub shape: PipelineShape,
     pub temperature: f32,
     pub max_tokens: u32,
     pub seed: u64,
-    pub cancel: &'a AtomicBool,
 }
 
-/// The outcome for one group.
-pub enum Proposal {
-    Kept(NewKnowledge),
-    Rejected { reason: String },
-}
-
-fn writer_prompt(group: &Group) -> String {
-    let mut text = String::from("Here are verified solutions of similar tasks.\n");
-    for episodes in group.by_task.values().take(SHOWN) {
-        let e = &episodes[0];
+fn writer_prompt(contrasts: &[(FailedAttempt, Episode)]) -> String {
+    let mut text = String::from(
+        "Here are attempts at programming tasks of one kind: each failed attempt is followed by a verified attempt at the same task.\n",
+    );
+    for (failed, verified) in contrasts.iter().take(SHOWN) {
+        let why = failed
+            .first_failure
+            .as_deref()
+            .or(failed.error.as_deref())
+            .unwrap_or("");
         text.push_str(&format!(
-            "\nTask: {}\n```python\n{}\n```\n",
-            description(&e.prompt),
-            e.code.trim_end()
+            "\nTask: {}\nFailed attempt ({}{}{}):\n```python\n{}\n```\nVerified attempt:\n```python\n{}\n```\n",
+            description(&verified.prompt),
+            failed.verdict,
+            if why.is_empty() { "" } else { ": " },
+            why.lines().next().unwrap_or(""),
+            failed.code.trim_end(),
+            verified.code.trim_end()
         ));
     }
     text.push_str(
-        "\nWrite ONE sentence of at most 30 words with a general insight that would help solve other tasks like these. Do not write code.",
+        "\nWrite ONE sentence of at most 30 words: the mistake the failed attempts made and how to avoid it in tasks like these. Do not write code.",
     );
     text
+}
+
+impl Writer<'_> {
+    /// The model's rule for these contrasts, or why its reply is not one.
+    pub fn write(
+        &self,
+        contrasts: &[(FailedAttempt, Episode)],
+    ) -> anyhow::Result<Result<String, String>> {
+        let request = GenerationRequest {
+            system: WRITER_SYSTEM.into(),
+            user: writer_prompt(contrasts),
+            shots: Vec::new(),
+            function_name: String::new(),
+            n: 1,
+            temperature: self.temperature,
+            max_tokens: self.max_tokens.max(96),
+            seed: self.seed,
+            adapter: None,
+        };
+        let reply = self
+            .backend
+            .generate(&request)?
+            .into_iter()
+            .next()
+            .map(|c| c.raw)
+            .unwrap_or_default();
+        Ok(well_formed(&reply))
+    }
 }
 
 /// The first sentence-like paragraph of a reply, if it is a usable rule.
@@ -95,144 +116,6 @@ pub fn well_formed(reply: &str) -> Result<String, String> {
         ));
     }
     Ok(first)
-}
-
-/// Solves the slice with and without the rule in the prompt; returns the passes of each.
-fn validate(ctx: &ModelContext<'_>, rule: &str, slice: &[Task]) -> anyhow::Result<(usize, usize)> {
-    let mut counts = [0usize; 2];
-    for (i, with_rule) in [false, true].into_iter().enumerate() {
-        let memory = Retrieved {
-            rules: if with_rule {
-                vec![RetrievedRule {
-                    id: 0,
-                    text: rule.to_string(),
-                    score: 0.0,
-                }]
-            } else {
-                Vec::new()
-            },
-            ..Retrieved::default()
-        };
-        let jobs = slice
-            .iter()
-            .map(|task| pipeline::Job {
-                task: task.clone(),
-                request: GenerationRequest {
-                    system: prompt::SYSTEM.into(),
-                    user: prompt::user_message(task, &memory),
-                    shots: Vec::new(),
-                    function_name: task.function_name.clone(),
-                    n: 1,
-                    temperature: ctx.temperature,
-                    max_tokens: ctx.max_tokens,
-                    seed: ctx.seed,
-                    adapter: None,
-                },
-            })
-            .collect();
-        let counters = Counters::default();
-        let mut passed = 0;
-        match pipeline::run(
-            jobs,
-            ctx.backend,
-            ctx.judge,
-            ctx.shape,
-            ctx.cancel,
-            &counters,
-            |outcome| {
-                passed += outcome
-                    .attempts
-                    .iter()
-                    .filter(|a| a.verdict.passed())
-                    .count();
-                Ok(())
-            },
-        )? {
-            Stop::Completed => {}
-            Stop::Cancelled => anyhow::bail!("consolidation interrupted"),
-            Stop::BackendFailed(e) => {
-                return Err(e.context("the model failed while validating a rule"));
-            }
-        }
-        counts[i] = passed;
-    }
-    Ok((counts[0], counts[1]))
-}
-
-/// Asks the model for a rule for each group with enough evidence and gates it.
-pub fn propose(
-    ctx: &ModelContext<'_>,
-    groups: &[Group],
-    train_by_pattern: &HashMap<String, Vec<Task>>,
-    min_evidence: usize,
-    run_id: i64,
-) -> anyhow::Result<Vec<Proposal>> {
-    let mut out = Vec::new();
-    for group in groups.iter().filter(|g| g.by_task.len() >= min_evidence) {
-        let request = GenerationRequest {
-            system: WRITER_SYSTEM.into(),
-            user: writer_prompt(group),
-            shots: Vec::new(),
-            function_name: String::new(),
-            n: 1,
-            temperature: ctx.temperature,
-            max_tokens: ctx.max_tokens.max(96),
-            seed: ctx.seed,
-            adapter: None,
-        };
-        let reply = ctx
-            .backend
-            .generate(&request)?
-            .into_iter()
-            .next()
-            .map(|c| c.raw)
-            .unwrap_or_default();
-        let rule = match well_formed(&reply) {
-            Ok(rule) => rule,
-            Err(reason) => {
-                out.push(Proposal::Rejected {
-                    reason: format!("{}: {reason}", group.pattern),
-                });
-                continue;
-            }
-        };
-        // Unsolved tasks of the kind first: that is where a rule would have to help.
-        let mut slice: Vec<Task> = train_by_pattern
-            .get(&group.pattern)
-            .cloned()
-            .unwrap_or_default();
-        slice.sort_by_key(|t| (group.by_task.contains_key(&t.task_id), t.task_id.clone()));
-        slice.truncate(SLICE);
-        let (without, with) = validate(ctx, &rule, &slice)?;
-        if with < without {
-            out.push(Proposal::Rejected {
-                reason: format!(
-                    "{}: lowered the validation pass rate ({with}/{} vs {without}/{})",
-                    group.pattern,
-                    slice.len(),
-                    slice.len()
-                ),
-            });
-            continue;
-        }
-        let firsts: Vec<i64> = group.by_task.values().map(|e| e[0].id).collect();
-        out.push(Proposal::Kept(NewKnowledge {
-            kind: KnowledgeKind::Rule,
-            title: rule,
-            body: String::new(),
-            family: group.family.clone(),
-            evidence_count: firsts.len(),
-            episode_ids: firsts,
-            origin: format!("model:{}", ctx.backend.model()),
-            run_id: Some(run_id),
-            validation: Some(serde_json::json!({
-                "slice": slice.iter().map(|t| &t.task_id).collect::<Vec<_>>(),
-                "passed_without_rule": without,
-                "passed_with_rule": with,
-            })),
-        }));
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

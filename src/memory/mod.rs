@@ -4,6 +4,7 @@
 
 pub mod controls;
 mod retrieval;
+pub mod shape;
 
 pub use retrieval::{Retriever, Strategy, description};
 

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use super::shape::{instantiate, recipe_template, task_shape};
 use super::{Retrieved, RetrievedEpisode, RetrievedProcedure, RetrievedRule};
 use crate::store::Store;
 use crate::store::knowledge::KnowledgeKind;
@@ -86,7 +87,7 @@ pub struct Retriever {
     pub top_episodes: usize,
     pub top_procedures: usize,
     pub top_rules: usize,
-    /// Episodes and procedures need at least this Jaccard similarity of content words with the
+    /// Episodes need at least this Jaccard similarity of content words with the
     /// task description: bm25 ranks, but an OR query always finds something, and remembered
     /// code of another kind of task misleads a model more than no memory at all. On the bundled
     /// families, 0.5 keeps 99% of same-family pairs and no cross-family pair.
@@ -105,10 +106,10 @@ impl Retriever {
             out.episodes = self.episodes(store, query.as_ref(), &words)?;
         }
         if self.top_procedures > 0 {
-            out.procedures = self.procedures(store, query.as_ref(), &words)?;
+            out.procedures = self.procedures(store, task)?;
         }
         if self.top_rules > 0 {
-            out.rules = self.rules(store, query.as_ref())?;
+            out.rules = self.rules(store, task)?;
         }
         Ok(out)
     }
@@ -161,45 +162,43 @@ impl Retriever {
             .any(|task_id| self.excluded.contains(task_id)))
     }
 
-    /// Active rules or procedures for the query, best first, without those derived from a
-    /// held-out task; `keep` filters on the title (a rule's text, a procedure's pattern).
+    /// Active rules or procedures for the task, best first, without those derived from a
+    /// held-out task. bm25 retrieval reads them by the task's shape (`rows_for_shape`), never by
+    /// word overlap: a procedure or rule of one kind is not shown for a similar-sounding other
+    /// kind. `keep` drops rows that do not fit the task.
     fn knowledge(
         &self,
         store: &Store,
-        query: Option<&FtsQuery>,
         kind: KnowledgeKind,
         top: usize,
-        keep: impl Fn(&str) -> bool,
+        rows_for_shape: impl FnOnce() -> anyhow::Result<Vec<KnowledgeMatch>>,
+        keep: impl Fn(&KnowledgeMatch) -> bool,
     ) -> anyhow::Result<Vec<KnowledgeMatch>> {
-        let rows = match (self.strategy, query) {
-            (Strategy::Bm25, Some(query)) => store.search_knowledge(kind, query, OVERFETCH)?,
-            (Strategy::Bm25, None) => return Ok(Vec::new()),
-            (Strategy::Recent, _) => store.recent_knowledge(kind, OVERFETCH)?,
+        let rows = match self.strategy {
+            Strategy::Bm25 => rows_for_shape()?,
+            Strategy::Recent => store.recent_knowledge(kind, OVERFETCH)?,
         };
         let mut picked = Vec::new();
         for row in rows {
-            if keep(&row.title) && !self.tainted(store, kind, row.id)? {
-                picked.push(row);
-            }
             if picked.len() == top {
                 break;
+            }
+            if keep(&row) && !self.tainted(store, kind, row.id)? {
+                picked.push(row);
             }
         }
         Ok(picked)
     }
 
-    fn procedures(
-        &self,
-        store: &Store,
-        query: Option<&FtsQuery>,
-        words: &HashSet<String>,
-    ) -> anyhow::Result<Vec<RetrievedProcedure>> {
+    /// Procedures of the task's shape that can be filled in with its names and values.
+    fn procedures(&self, store: &Store, task: &Task) -> anyhow::Result<Vec<RetrievedProcedure>> {
+        let shape = task_shape(task);
         let rows = self.knowledge(
             store,
-            query,
             KnowledgeKind::Procedure,
             self.top_procedures,
-            |pattern| similarity(words, pattern) >= self.min_similarity,
+            || store.procedures_of_shape(&shape),
+            |row| recipe_template(&row.body).is_some_and(|t| instantiate(t, task).is_some()),
         )?;
         Ok(rows
             .into_iter()
@@ -212,8 +211,16 @@ impl Retriever {
             .collect())
     }
 
-    fn rules(&self, store: &Store, query: Option<&FtsQuery>) -> anyhow::Result<Vec<RetrievedRule>> {
-        let rows = self.knowledge(store, query, KnowledgeKind::Rule, self.top_rules, |_| true)?;
+    /// Rules about the task's shape first, then rules about every kind of task.
+    fn rules(&self, store: &Store, task: &Task) -> anyhow::Result<Vec<RetrievedRule>> {
+        let shape = task_shape(task);
+        let rows = self.knowledge(
+            store,
+            KnowledgeKind::Rule,
+            self.top_rules,
+            || store.rules_for_shape(&shape, OVERFETCH),
+            |_| true,
+        )?;
         Ok(rows
             .into_iter()
             .map(|row| RetrievedRule {

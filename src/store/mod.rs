@@ -5,6 +5,7 @@
 mod schema;
 
 pub mod adapters;
+pub mod contrasts;
 pub mod episodes;
 pub mod evals;
 pub mod knowledge;
@@ -501,6 +502,8 @@ mod tests {
         use crate::store::knowledge::{KnowledgeKind, NewKnowledge};
         let mut store = Store::in_memory().unwrap();
         let rule = NewKnowledge {
+            failure_ids: Vec::new(),
+            scope: None,
             kind: KnowledgeKind::Rule,
             title: "Use slicing to rotate lists".into(),
             body: String::new(),
@@ -718,6 +721,8 @@ mod tests {
                 .unwrap();
         }
         let proc = |ids: Vec<i64>| NewKnowledge {
+            failure_ids: Vec::new(),
+            scope: None,
             kind: KnowledgeKind::Procedure,
             title: "Return n plus <N>".into(),
             body: "def <<name>>(<<p0>>): return <<p0>> + <<L0>>".into(),

@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[&str] = &[
     V3_ADAPTER_HISTORY,
     V4_RUN_OWNER,
     V5_EVAL_SAMPLES,
+    V6_KNOWLEDGE_THAT_HELPS,
 ];
 
 /// The latest schema version this binary knows.
@@ -282,6 +283,46 @@ CREATE TABLE eval_samples (
 ) WITHOUT ROWID;
 -- The memory the prompt of a task was built from in an iteration (all its candidates share it).
 ALTER TABLE run_tasks ADD COLUMN retrieved_json TEXT;
+"#;
+
+/// Knowledge that earns its place: each rule and procedure carries its measured effect (passes
+/// on a dev slice of the train pool with it and without it, paired) and a vote count; a rule may
+/// be scoped to one task shape; rules keep the failed attempts they were contrasted from; the
+/// contrasts consolidation has classified, and how far each consolidation setting has read, so
+/// a consolidation only processes what is new. Failure ids carry no foreign key: compacting
+/// failed candidates must not be blocked by knowledge that cites them.
+const V6_KNOWLEDGE_THAT_HELPS: &str = r#"
+ALTER TABLE semantic_rules ADD COLUMN scope TEXT;
+ALTER TABLE semantic_rules ADD COLUMN votes INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE semantic_rules ADD COLUMN effect_with INTEGER;
+ALTER TABLE semantic_rules ADD COLUMN effect_without INTEGER;
+ALTER TABLE semantic_rules ADD COLUMN effect_n INTEGER;
+ALTER TABLE procedures ADD COLUMN votes INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE procedures ADD COLUMN effect_with INTEGER;
+ALTER TABLE procedures ADD COLUMN effect_without INTEGER;
+ALTER TABLE procedures ADD COLUMN effect_n INTEGER;
+CREATE INDEX procedures_by_pattern ON procedures(pattern, status);
+CREATE INDEX rules_by_scope ON semantic_rules(scope, status);
+CREATE TABLE rule_attempts (
+    rule_id INTEGER NOT NULL REFERENCES semantic_rules(id),
+    failure_id INTEGER NOT NULL,
+    PRIMARY KEY (rule_id, failure_id)
+);
+CREATE TABLE contrasts (
+    failure_id INTEGER PRIMARY KEY,
+    episode_id INTEGER NOT NULL REFERENCES episodes(id),
+    task_id TEXT NOT NULL,
+    shape TEXT NOT NULL,
+    slip TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT NOW
+);
+CREATE INDEX contrasts_by_slip ON contrasts(slip);
+CREATE TABLE consolidation_marks (
+    config_key TEXT PRIMARY KEY,
+    last_episode_id INTEGER NOT NULL,
+    last_failure_id INTEGER NOT NULL,
+    at TEXT NOT NULL DEFAULT NOW
+);
 "#;
 
 /// A migration's SQL with the timestamp default expanded.

@@ -88,6 +88,8 @@ pub(crate) fn knowledge(
         body: body.into(),
         family: None,
         episode_ids: episode_ids.to_vec(),
+        failure_ids: Vec::new(),
+        scope: None,
         evidence_count: episode_ids.len(),
         origin: "offline".into(),
         run_id: None,

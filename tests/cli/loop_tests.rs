@@ -598,7 +598,7 @@ fn memory_goes_to_the_model_as_worked_examples_before_the_unchanged_task() {
     assert_eq!(
         count(
             &db,
-            "SELECT count(*) FROM runs WHERE kind = 'eval' AND prompt_version = 'rslm-prompt-v2'"
+            "SELECT count(*) FROM runs WHERE kind = 'eval' AND prompt_version = 'rslm-prompt-v3'"
         ),
         1
     );

@@ -14,5 +14,6 @@ mod outputs;
 mod promotion;
 mod provenance;
 mod real_model;
+mod semantic;
 mod snapshots;
 mod stores;

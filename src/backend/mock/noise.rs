@@ -3,27 +3,43 @@
 
 use crate::tasks::families::Rng;
 
-/// Introduces one realistic mistake into otherwise right code.
-pub(crate) fn botch(code: &str, rng: &mut Rng) -> String {
+/// Which mistake a botch made, so that advice in the prompt naming it can prevent it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slip {
+    OffByOne,
+    /// `from` (right) written as `to`.
+    Operator {
+        from: &'static str,
+        to: &'static str,
+    },
+    WrongName,
+    SyntaxError,
+    RunawayLoop,
+}
+
+/// One kind of mistake: the botched code and which slip it is, or `None` where it cannot apply.
+type Botch = fn(&str, &mut Rng) -> Option<(String, Slip)>;
+
+/// Introduces one realistic mistake into otherwise right code, and says which.
+pub(crate) fn botch(code: &str, rng: &mut Rng) -> (String, Slip) {
     // Runaway loops are rare, as they are in real samples (and each costs a full timeout).
     if rng.below(1000) == 0 {
-        return runaway_loop(code);
+        return (runaway_loop(code), Slip::RunawayLoop);
     }
-    let attempts: [fn(&str, &mut Rng) -> Option<String>; 4] =
-        [off_by_one, swap_operator, wrong_name, syntax_error];
+    let attempts: [Botch; 4] = [off_by_one, swap_operator, wrong_name, syntax_error];
     let start = rng.below(attempts.len());
     for i in 0..attempts.len() {
-        if let Some(out) = attempts[(start + i) % attempts.len()](code, rng) {
+        if let Some((out, slip)) = attempts[(start + i) % attempts.len()](code, rng) {
             if out != code {
-                return out;
+                return (out, slip);
             }
         }
     }
-    syntax_error(code, rng).unwrap_or_else(|| format!("{code}\n)"))
+    syntax_error(code, rng).unwrap_or_else(|| (format!("{code}\n)"), Slip::SyntaxError))
 }
 
 /// Changes an integer literal in the body by one.
-fn off_by_one(code: &str, rng: &mut Rng) -> Option<String> {
+fn off_by_one(code: &str, rng: &mut Rng) -> Option<(String, Slip)> {
     let body_start = code.find('\n')?;
     let body = &code[body_start..];
     let positions: Vec<usize> = body
@@ -51,17 +67,20 @@ fn off_by_one(code: &str, rng: &mut Rng) -> Option<String> {
     }
     let value: i64 = body[start..=at].parse().ok()?;
     let delta = if rng.chance(50) { 1 } else { -1 };
-    Some(format!(
-        "{}{}{}{}",
-        &code[..body_start],
-        &body[..start],
-        value + delta,
-        &body[at + 1..]
+    Some((
+        format!(
+            "{}{}{}{}",
+            &code[..body_start],
+            &body[..start],
+            value + delta,
+            &body[at + 1..]
+        ),
+        Slip::OffByOne,
     ))
 }
 
 /// Swaps one operator or builtin for a plausible wrong one.
-fn swap_operator(code: &str, rng: &mut Rng) -> Option<String> {
+fn swap_operator(code: &str, rng: &mut Rng) -> Option<(String, Slip)> {
     const SWAPS: &[(&str, &str)] = &[
         (" + ", " - "),
         (" - ", " + "),
@@ -88,23 +107,32 @@ fn swap_operator(code: &str, rng: &mut Rng) -> Option<String> {
     if applicable.is_empty() {
         return None;
     }
-    let (from, to) = applicable[rng.below(applicable.len())];
+    let (from, to) = *applicable[rng.below(applicable.len())];
     let body = code[body_start..].replacen(from, to, 1);
-    Some(format!("{}{body}", &code[..body_start]))
+    Some((
+        format!("{}{body}", &code[..body_start]),
+        Slip::Operator { from, to },
+    ))
 }
 
 /// Names the function differently from what was asked.
-fn wrong_name(code: &str, _rng: &mut Rng) -> Option<String> {
+fn wrong_name(code: &str, _rng: &mut Rng) -> Option<(String, Slip)> {
     let (name, _) = crate::code::signature(code)?;
-    Some(code.replacen(&format!("def {name}("), &format!("def {name}_solution("), 1))
+    Some((
+        code.replacen(&format!("def {name}("), &format!("def {name}_solution("), 1),
+        Slip::WrongName,
+    ))
 }
 
 /// Drops the colon of the `def` line.
-fn syntax_error(code: &str, _rng: &mut Rng) -> Option<String> {
+fn syntax_error(code: &str, _rng: &mut Rng) -> Option<(String, Slip)> {
     let line_end = code.find('\n').unwrap_or(code.len());
     let def_line = &code[..line_end];
     let colon = def_line.rfind(':')?;
-    Some(format!("{}{}", &def_line[..colon], &code[colon + 1..]))
+    Some((
+        format!("{}{}", &def_line[..colon], &code[colon + 1..]),
+        Slip::SyntaxError,
+    ))
 }
 
 /// Starts the body with a loop that never ends.
