@@ -32,7 +32,8 @@ pub enum Command {
     Consolidate(commands::consolidate::Args),
     /// Evaluate the conditions on the held-out split, with intervals and paired tests.
     Eval(commands::eval::Args),
-    /// Run N cycles of run-iteration, consolidate and eval.
+    /// The loop: --rounds R of generate, consolidate, train, gate and eval (resumable), or
+    /// --cycles N of run-iteration, consolidate and eval (memory only).
     SelfImprove(commands::self_improve::Args),
     /// Inspect, retire or restore consolidated rules.
     Rules(commands::knowledge::Args),
@@ -55,6 +56,9 @@ pub enum Command {
     /// The promotion gate: activate a candidate adapter only if it beats the active one (or the
     /// base model) on the held-out set and does not regress on a check set.
     PromoteAdapter(commands::promote_adapter::Args),
+    /// Run a model server (llama.cpp, vLLM or any command) in its own process group: start,
+    /// stop, status, env.
+    Server(commands::server::Args),
 }
 
 /// `--db`: the SQLite store.

@@ -20,6 +20,7 @@ pub(crate) mod output;
 pub mod plot;
 pub(crate) mod prompt;
 pub(crate) mod self_improve;
+pub(crate) mod server;
 pub mod store;
 pub mod tasks;
 pub mod train;

@@ -24,6 +24,7 @@ const LOWER: &[&str] = &[
     "plot",
     "prompt",
     "self_improve",
+    "server",
     "store",
     "tasks",
     "train",

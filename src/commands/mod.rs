@@ -12,6 +12,7 @@ pub mod promote_adapter;
 pub mod run_iteration;
 pub mod seed_tasks;
 pub mod self_improve;
+pub mod server;
 pub mod train_lora;
 pub mod verify;
 
@@ -38,5 +39,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::SetActiveAdapter(args) => adapters::set_active(args),
         Command::RollbackAdapter(args) => adapters::rollback(args),
         Command::PromoteAdapter(args) => promote_adapter::run(args),
+        Command::Server(args) => server::run(args),
     }
 }

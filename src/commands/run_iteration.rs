@@ -66,6 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         retrieval: args.retrieval,
         seed: args.seed,
         resume: args.resume,
+        with_active_adapter: false,
     };
     plan.validate()?;
     let summary = crate::iterate::run(&mut Lab::open(config)?, &plan)?;

@@ -29,6 +29,8 @@ pub struct IterationPlan {
     pub seed: u64,
     /// Continue the newest interrupted run with the same settings.
     pub resume: bool,
+    /// Generate with the active adapter (`self-improve --rounds`: the current policy).
+    pub with_active_adapter: bool,
 }
 
 impl IterationPlan {
@@ -81,6 +83,11 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
     let backend = lab.backend.clone();
     let heldout_ids = lab.heldout_ids();
     let shape = crate::iterate::pipeline::PipelineShape::of(lab);
+    let adapter = if plan.with_active_adapter {
+        crate::train::active_adapter_ref(&lab.store, backend.as_ref())?
+    } else {
+        None
+    };
     // The settings a resumed run must match, in the order runs have always recorded them.
     let config = serde_json::json!({
         "tasks": lab.tasks_label(),
@@ -100,6 +107,10 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
         "verify_mode": lab.verifier.mode(),
         "prompt_version": PROMPT_VERSION,
     });
+    let mut config = config;
+    if let Some(a) = &adapter {
+        config["adapter"] = serde_json::json!(a.name);
+    }
     let store = &mut lab.store;
     let resumed = if plan.resume {
         let found = store.resumable_run(RunKind::Iteration, &config)?;
@@ -162,8 +173,9 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
         lab.backend_config.temperature,
         lab.backend_config.max_tokens,
         plan.seed,
-        None,
+        adapter.as_ref().map(|a| a.reference.clone()),
     )?;
+    let adapter_used = adapter.is_some();
     let task_count = selected.len();
     selected.clear();
 
@@ -175,7 +187,12 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
         Mode::Trainpool => Pool::Train,
         Mode::Heldout => Pool::Heldout,
     };
-    let condition = if plan.memory { "memory" } else { "baseline" };
+    let condition = match (plan.memory, adapter_used) {
+        (true, false) => "memory",
+        (false, false) => "baseline",
+        (true, true) => "memory_learning",
+        (false, true) => "learning",
+    };
     let mut new_episodes = 0;
     let mut solved = 0;
     let stop = pipeline::run(

@@ -6,6 +6,7 @@ mod axis;
 mod bars;
 mod font;
 mod palette;
+pub mod rounds;
 mod trend;
 
 use std::path::Path;

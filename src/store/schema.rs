@@ -5,7 +5,13 @@
 pub const APPLICATION_ID: i32 = 0x5253_4c4d;
 
 /// Migrations in order; the store's `user_version` is the number applied.
-pub const MIGRATIONS: &[&str] = &[V1_CORE, V2_KNOWLEDGE, V3_ADAPTER_HISTORY, V4_RUN_OWNER];
+pub const MIGRATIONS: &[&str] = &[
+    V1_CORE,
+    V2_KNOWLEDGE,
+    V3_ADAPTER_HISTORY,
+    V4_RUN_OWNER,
+    V5_ROUND_STEPS,
+];
 
 /// The latest schema version this binary knows.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -250,6 +256,23 @@ CREATE TABLE adapter_activations (
 const V4_RUN_OWNER: &str = r#"
 ALTER TABLE runs ADD COLUMN pid INTEGER;
 ALTER TABLE runs ADD COLUMN host TEXT;
+"#;
+
+/// The stages of `self-improve --rounds`, one row per round and stage of a self-improve run, so
+/// an interrupted run resumes at the first stage not completed and never repeats a finished one.
+const V5_ROUND_STEPS: &str = r#"
+CREATE TABLE round_steps (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    round INTEGER NOT NULL,
+    stage TEXT NOT NULL CHECK (stage IN ('generate', 'consolidate', 'train', 'gate', 'eval')),
+    status TEXT NOT NULL CHECK (status IN ('running', 'completed')),
+    attempts INTEGER NOT NULL DEFAULT 1,
+    started_at TEXT NOT NULL DEFAULT NOW,
+    finished_at TEXT,
+    seconds REAL,
+    result_json TEXT,
+    PRIMARY KEY (run_id, round, stage)
+);
 "#;
 
 /// A migration's SQL with the timestamp default expanded.
