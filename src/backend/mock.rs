@@ -14,8 +14,8 @@
 //!   markdown fences or prose around the code, and now and then a runaway loop.
 //!   Natural-language rules are ignored: the simulator can copy code, not follow advice.
 
-pub mod adapter;
 mod adapt;
+pub mod adapter;
 mod idioms;
 mod noise;
 
@@ -195,9 +195,9 @@ impl Backend for MockBackend {
             .unwrap_or(&request.user);
         let base = request.seed ^ prompt_hash(task_part);
         let adapter = match &request.adapter {
-            Some(super::AdapterRef::Simulated(path)) => Some(adapter::SimulatedAdapter::load(
-                std::path::Path::new(path),
-            )?),
+            Some(super::AdapterRef::Simulated(path)) => {
+                Some(adapter::SimulatedAdapter::load(std::path::Path::new(path))?)
+            }
             _ => None,
         };
         Ok((0..request.n)

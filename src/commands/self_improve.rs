@@ -426,7 +426,10 @@ fn run_cycles(args: &Args, config: LabConfig, output_dir: PathBuf) -> anyhow::Re
         }
     })?;
     if json {
-        println!("{}", serde_json::json!({ "simulation": simulation, "cycles": cycles }));
+        println!(
+            "{}",
+            serde_json::json!({ "simulation": simulation, "cycles": cycles })
+        );
     }
     Ok(())
 }

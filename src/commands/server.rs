@@ -101,7 +101,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         Action::Env(which) => match crate::server::status(&which.state_dir, &which.name)? {
             Some(s) => {
-                println!("export RSLM_BASE_URL={}\nexport RSLM_MODEL={}", s.base_url, s.model);
+                println!(
+                    "export RSLM_BASE_URL={}\nexport RSLM_MODEL={}",
+                    s.base_url, s.model
+                );
                 Ok(())
             }
             None => anyhow::bail!(
@@ -119,7 +122,9 @@ fn run_start(args: StartArgs) -> anyhow::Result<()> {
         _ => ServerKind::Llamacpp,
     };
     if kind == ServerKind::Command && args.command.is_empty() {
-        crate::usage!("--kind command needs the program after `--`, e.g. -- ./serve --port {{port}}");
+        crate::usage!(
+            "--kind command needs the program after `--`, e.g. -- ./serve --port {{port}}"
+        );
     }
     let adapters = args
         .loras
@@ -149,7 +154,10 @@ fn run_start(args: StartArgs) -> anyhow::Result<()> {
         state.log.display(),
         config.name
     );
-    println!("RSLM_BASE_URL={}\nRSLM_MODEL={}", state.base_url, state.model);
+    println!(
+        "RSLM_BASE_URL={}\nRSLM_MODEL={}",
+        state.base_url, state.model
+    );
     Ok(())
 }
 

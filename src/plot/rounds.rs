@@ -76,7 +76,10 @@ pub fn plot_rounds(chart: &RoundsChart, output: &Path) -> anyhow::Result<()> {
         )?;
     let label = move |x: &f64| {
         let round = x.round() as usize;
-        let star = promoted.get(round.wrapping_sub(1)).copied().unwrap_or(false);
+        let star = promoted
+            .get(round.wrapping_sub(1))
+            .copied()
+            .unwrap_or(false);
         format!("{round}{}", if star { " \u{2605}" } else { "" })
     };
     plot.configure_mesh()
@@ -113,8 +116,14 @@ pub fn plot_rounds(chart: &RoundsChart, output: &Path) -> anyhow::Result<()> {
         }
         plot.draw_series(LineSeries::new(points.clone(), colour.stroke_width(3)))?
             .label(s.condition.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3)));
-        plot.draw_series(points.into_iter().map(|p| Circle::new(p, 5, colour.filled())))?;
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+            });
+        plot.draw_series(
+            points
+                .into_iter()
+                .map(|p| Circle::new(p, 5, colour.filled())),
+        )?;
     }
     plot.configure_series_labels()
         .background_style(WHITE.mix(0.9))

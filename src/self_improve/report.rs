@@ -234,8 +234,14 @@ pub fn to_markdown(report: &RoundsReport) -> String {
         }
         let _ = writeln!(md);
     }
-    let _ = writeln!(md, "\nWall time per stage (seconds; attempts when resumed):\n");
-    let stages: Vec<&str> = super::round::Stage::ALL.iter().map(|s| s.as_str()).collect();
+    let _ = writeln!(
+        md,
+        "\nWall time per stage (seconds; attempts when resumed):\n"
+    );
+    let stages: Vec<&str> = super::round::Stage::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
     let _ = writeln!(md, "| round | {} |", stages.join(" | "));
     let _ = writeln!(md, "|{}", "---|".repeat(1 + stages.len()));
     for r in &report.rounds {
@@ -324,7 +330,10 @@ pub fn describe(stage: super::round::Stage, r: &serde_json::Value) -> String {
 /// The chart of a rounds report at `path`, or `None` when the file is not one (`plot` then
 /// reads it as a results JSON or a store).
 pub fn read_chart(path: &Path) -> Option<crate::plot::rounds::RoundsChart> {
-    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+    if !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
         return None;
     }
     let text = std::fs::read_to_string(path).ok()?;

@@ -207,7 +207,11 @@ pub fn run(
         let can = crate::server::capabilities(url);
         eprintln!(
             "self-improve: the model server at {url} was not started by rslm; it {} its adapters ({} loaded); rslm cannot {}",
-            if can.lists_adapters { "lists" } else { "does not list" },
+            if can.lists_adapters {
+                "lists"
+            } else {
+                "does not list"
+            },
             can.loaded.len(),
             can.cannot.join("; nor ")
         );
@@ -225,9 +229,7 @@ fn run_in_lab(
     let started = Instant::now();
     let settings = plan.settings(lab);
     let resumable = if plan.resume {
-        let found = lab
-            .store
-            .resumable_run(RunKind::SelfImprove, &settings)?;
+        let found = lab.store.resumable_run(RunKind::SelfImprove, &settings)?;
         if found.is_none() {
             eprintln!(
                 "self-improve: --resume: no unfinished run with these settings; starting a new run"
@@ -255,9 +257,8 @@ fn run_in_lab(
         })?,
     };
     let dir = plan.output_dir.join(format!("run{run_id:03}"));
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        anyhow::anyhow!("cannot create the run's folder {}: {e}", dir.display())
-    })?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| anyhow::anyhow!("cannot create the run's folder {}: {e}", dir.display()))?;
     on_event(Event::Started {
         run_id,
         resumed: resumable.is_some(),
@@ -351,9 +352,15 @@ fn run_rounds(
                     serde_json::to_value(crate::consolidate::run(lab, &plan.consolidation)?)?
                 }
                 Stage::Train => train(lab, plan, context, round)?,
-                Stage::Gate if skip_gate => serde_json::json!({"skipped": "no adapter was trained"}),
-                Stage::Gate => with_eval_temperature(lab, plan, |lab| gate(lab, plan, context, round))?,
-                Stage::Eval => with_eval_temperature(lab, plan, |lab| eval(lab, plan, context, round))?,
+                Stage::Gate if skip_gate => {
+                    serde_json::json!({"skipped": "no adapter was trained"})
+                }
+                Stage::Gate => {
+                    with_eval_temperature(lab, plan, |lab| gate(lab, plan, context, round))?
+                }
+                Stage::Eval => {
+                    with_eval_temperature(lab, plan, |lab| eval(lab, plan, context, round))?
+                }
             };
             if result["interrupted"] == true {
                 return Ok(Some(format!(
@@ -572,7 +579,10 @@ fn gate(
     round: u32,
 ) -> anyhow::Result<StageResult> {
     let name = adapter_name(context.run_id, round);
-    let output = context.dir.join(format!("round{round:02}")).join("gate.json");
+    let output = context
+        .dir
+        .join(format!("round{round:02}"))
+        .join("gate.json");
     if lab.store.active_adapter()?.map(|a| a.name) == Some(name.clone()) {
         // Promoted by an attempt that was stopped before its step completed.
         let recorded = std::fs::read_to_string(&output)

@@ -167,7 +167,6 @@ impl ManagedServer {
         }
         Ok(true)
     }
-
 }
 
 impl Drop for ManagedServer {
@@ -241,7 +240,11 @@ fn wait_healthy(server: &mut ManagedServer, timeout: Duration) -> anyhow::Result
     let url = format!("{}/models", server.state.base_url);
     let mut last: String;
     loop {
-        if let Some(status) = server.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+        if let Some(status) = server
+            .child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
+        {
             anyhow::bail!(
                 "the model server exited during start-up ({status}); last lines of {}:\n{}",
                 server.state.log.display(),
@@ -253,9 +256,9 @@ fn wait_healthy(server: &mut ManagedServer, timeout: Duration) -> anyhow::Result
         }
         match http::call("GET", &url, None, Duration::from_secs(5)) {
             Ok(answer) if answer.ok() => {
-                let model = answer.json().and_then(|v| {
-                    v["data"][0]["id"].as_str().map(str::to_string)
-                });
+                let model = answer
+                    .json()
+                    .and_then(|v| v["data"][0]["id"].as_str().map(str::to_string));
                 match model {
                     Some(m) => return Ok(m),
                     None => last = "/v1/models lists no model".into(),
@@ -349,7 +352,10 @@ fn llamacpp_command(config: &ServerConfig, port: u16) -> anyhow::Result<Command>
         missing.push(format!("the model {}", model.display()));
     }
     if !missing.is_empty() {
-        anyhow::bail!("cannot start llama.cpp: {} missing; {INSTALL_HINT}", missing.join(" and "));
+        anyhow::bail!(
+            "cannot start llama.cpp: {} missing; {INSTALL_HINT}",
+            missing.join(" and ")
+        );
     }
     let script = config.state_dir.join("model_server.py");
     std::fs::write(&script, LLAMACPP_SCRIPT)
@@ -376,7 +382,9 @@ fn llamacpp_command(config: &ServerConfig, port: u16) -> anyhow::Result<Command>
         .args(["--parallel", &config.parallel.to_string()])
         .args(["--ctx", &config.ctx.to_string()]);
     for adapter in &config.adapters {
-        command.arg("--lora").arg(std::path::absolute(&adapter.path)?);
+        command
+            .arg("--lora")
+            .arg(std::path::absolute(&adapter.path)?);
     }
     Ok(command)
 }
@@ -471,9 +479,8 @@ pub fn capabilities(base_url: &str) -> Capabilities {
         .iter()
         .filter_map(|e| e["path"].as_str().map(str::to_string))
         .collect();
-    let mut cannot = vec![
-        "restart it with a new set of adapters (rslm did not start it)".to_string(),
-    ];
+    let mut cannot =
+        vec!["restart it with a new set of adapters (rslm did not start it)".to_string()];
     if listed.is_none() {
         cannot.push(
             "list its adapters (no GET /lora-adapters): vLLM loads them at runtime by name if started with --enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True"

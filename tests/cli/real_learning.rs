@@ -54,7 +54,11 @@ fn answer(base_url: &str, model: &str, scale: f32) -> String {
         .args(["-c", script, base_url, &body.to_string()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -107,14 +111,15 @@ fn a_tiny_adapter_trains_converts_serves_and_changes_the_answers() {
         .run()
         .success();
     let state = dir.path().join("run");
-    let started = rslm("server start --kind llamacpp --threads 1 --parallel 1 --timeout 600 --state-dir")
-        .arg(&state)
-        .arg("--model")
-        .arg(&model)
-        .arg("--lora")
-        .arg(format!("tiny={}", gguf.display()))
-        .env("RSLM_MODEL_PYTHON", project(".rslm/model-venv/bin/python"))
-        .run();
+    let started =
+        rslm("server start --kind llamacpp --threads 1 --parallel 1 --timeout 600 --state-dir")
+            .arg(&state)
+            .arg("--model")
+            .arg(&model)
+            .arg("--lora")
+            .arg(format!("tiny={}", gguf.display()))
+            .env("RSLM_MODEL_PYTHON", project(".rslm/model-venv/bin/python"))
+            .run();
     let stop = || {
         rslm("server stop --state-dir").arg(&state).run().success();
     };

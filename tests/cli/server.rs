@@ -46,7 +46,8 @@ fn pids(file: &Path) -> Vec<u32> {
 fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => !matches!(
-            stat.rsplit_once(')').and_then(|(_, r)| r.trim_start().chars().next()),
+            stat.rsplit_once(')')
+                .and_then(|(_, r)| r.trim_start().chars().next()),
             Some('Z' | 'X') | None
         ),
         Err(_) => false,
@@ -55,15 +56,15 @@ fn alive(pid: u32) -> bool {
 
 fn assert_gone(file: &Path) {
     for pid in pids(file) {
-        assert!(!alive(pid), "process {pid} of the fake server is still alive");
+        assert!(
+            !alive(pid),
+            "process {pid} of the fake server is still alive"
+        );
     }
 }
 
 fn server(state: &Path, action: &str) -> crate::support::command::Rslm {
-    rslm("server")
-        .arg(action)
-        .arg("--state-dir")
-        .arg(state)
+    rslm("server").arg(action).arg("--state-dir").arg(state)
 }
 
 #[test]
@@ -144,7 +145,10 @@ fn ctrl_c_during_start_up_stops_the_server() {
         .unwrap();
     let started = Instant::now();
     while !pid_file.exists() {
-        assert!(started.elapsed() < Duration::from_secs(120), "never started");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "never started"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let pid = rustix::process::Pid::from_child(&child);
@@ -186,7 +190,10 @@ fn self_improve_stops_the_server_it_runs_on_success_and_on_kill() {
     // kernel delivers it asynchronously, so wait for it with a generous bound.
     let started = Instant::now();
     while pids(&pid_file)[0..1].iter().any(|p| alive(*p)) {
-        assert!(started.elapsed() < Duration::from_secs(30), "server survived");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server survived"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -25,9 +25,9 @@ const FORMAT: &str = "rslm-simulated-adapter-v1";
 
 /// Chance that a shape seen once is recalled; each further example adds `RECALL_STEP_PERCENT`,
 /// up to `RECALL_MAX_PERCENT` (a fine-tuned model is more reliable on what it saw often).
-const RECALL_BASE_PERCENT: u64 = 40;
-const RECALL_STEP_PERCENT: u64 = 10;
-const RECALL_MAX_PERCENT: u64 = 75;
+const RECALL_BASE_PERCENT: u64 = 60;
+const RECALL_STEP_PERCENT: u64 = 15;
+const RECALL_MAX_PERCENT: u64 = 90;
 
 /// What the simulated adapter "learned": per task shape, the solutions it was trained on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -124,15 +124,39 @@ impl SimulatedAdapter {
     /// `rng` is the adapter's own stream, so using an adapter leaves the simulator's other
     /// draws unchanged.
     pub(crate) fn recall(&self, prompt: &ParsedPrompt, rng: &mut Rng) -> Option<String> {
-        let seen = self.learned.get(&crate::prompt::pattern(&prompt.description))?;
+        let seen = self
+            .learned
+            .get(&crate::prompt::pattern(&prompt.description))?;
         let extra = seen.len().saturating_sub(1) as u64;
         let percent = (RECALL_BASE_PERCENT + RECALL_STEP_PERCENT * extra).min(RECALL_MAX_PERCENT);
         if !rng.chance(percent) {
             return None;
         }
-        let pick = &seen[rng.below(seen.len())];
+        // Only a learned task whose literals line up with the new one's (same kinds, same signs)
+        // carries over: text substitution cannot turn `- 3` into `+ 1`.
+        let fitting: Vec<&Learned> = seen
+            .iter()
+            .filter(|l| literals_line_up(&l.description, &prompt.description))
+            .collect();
+        if fitting.is_empty() {
+            return None;
+        }
+        let pick = fitting[rng.below(fitting.len())];
         super::adapt::from_example(&pick.description, &pick.code, prompt)
     }
+}
+
+fn literals_line_up(old: &str, new: &str) -> bool {
+    use crate::prompt::{Literal, literals};
+    let (old, new) = (literals(old), literals(new));
+    old.len() == new.len()
+        && old.iter().zip(&new).all(|pair| match pair {
+            (Literal::Number(a), Literal::Number(b)) => {
+                a.starts_with('-') == b.starts_with('-') && (a == "0") == (b == "0")
+            }
+            (Literal::Text(a), Literal::Text(b)) => a.is_empty() == b.is_empty(),
+            _ => false,
+        })
 }
 
 #[cfg(test)]
@@ -164,6 +188,6 @@ mod tests {
             assert!(adapter.recall(&other, &mut rng).is_none());
         }
         // About RECALL_BASE_PERCENT of 200; a wide margin, the stream is fixed.
-        assert!((40..=120).contains(&recalled), "{recalled}");
+        assert!((90..=150).contains(&recalled), "{recalled}");
     }
 }
