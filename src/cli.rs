@@ -34,7 +34,7 @@ pub enum Command {
     Eval(commands::eval::Args),
     /// The loop: --rounds R of generate, consolidate, train, gate and eval (resumable), or
     /// --cycles N of run-iteration, consolidate and eval (memory only).
-    SelfImprove(commands::self_improve::Args),
+    SelfImprove(Box<commands::self_improve::Args>),
     /// Inspect, retire or restore consolidated rules.
     Rules(commands::knowledge::Args),
     /// Inspect, retire or restore consolidated procedures.

@@ -30,7 +30,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::RunIteration(args) => run_iteration::run(args),
         Command::Consolidate(args) => consolidate::run(args),
         Command::Eval(args) => eval::run(args),
-        Command::SelfImprove(args) => self_improve::run(args),
+        Command::SelfImprove(args) => self_improve::run(*args),
         Command::Rules(args) => knowledge::run(KnowledgeKind::Rule, args),
         Command::Procedures(args) => knowledge::run(KnowledgeKind::Procedure, args),
         Command::TrainLora(args) => train_lora::run(args),

@@ -223,7 +223,7 @@ pub fn run(
 fn run_in_lab(
     lab: &mut Lab,
     plan: &RoundsPlan,
-    mut server: Option<&mut ManagedServer>,
+    server: Option<&mut ManagedServer>,
     mut on_event: impl FnMut(Event<'_>),
 ) -> anyhow::Result<RoundsOutcome> {
     let started = Instant::now();
@@ -272,14 +272,7 @@ fn run_in_lab(
         dir: dir.clone(),
         settings,
     };
-    let stopped = run_rounds(
-        lab,
-        plan,
-        &mut context,
-        server.as_deref_mut(),
-        started,
-        &mut on_event,
-    );
+    let stopped = run_rounds(lab, plan, &mut context, server, started, &mut on_event);
     let (status, interrupted) = match &stopped {
         Ok(None) => (RunStatus::Completed, None),
         Ok(Some(why)) => (RunStatus::Interrupted, Some(why.clone())),

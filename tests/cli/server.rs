@@ -180,7 +180,7 @@ fn self_improve_stops_the_server_it_runs_on_success_and_on_kill() {
     let pid_file = dir.path().join("pids2.json");
     let killed = rslm("self-improve --fast --rounds 1 --k 1 --task-limit 3 --heldout-size 40 --eval-task-limit 3 --serve command --serve-state-dir")
         .arg(dir.path().join("run"))
-        .db(&dir.path().join("n.sqlite"))
+        .db(dir.path().join("n.sqlite"))
         .env("RSLM_TEST_ABORT_AT", "1:consolidate")
         .arg("--")
         .args(fake(&pid_file, &[]))
