@@ -171,7 +171,7 @@ mod tests {
             SimulatedAdapter::train([(SEVEN, "def add_const_7(x):\n    return x + (7)")], None);
         assert_eq!((adapter.examples, adapter.shapes()), (1, 1));
         let same_shape = ParsedPrompt::parse(
-            "Task:\nReturn n plus 3.\n\nFunction name: add_const_3\nSignature: def add_const_3(n):\n",
+            "Task:\nReturn x plus 3.\n\nFunction name: add_const_3\nSignature: def add_const_3(x):\n",
             "add_const_3",
         );
         let other = ParsedPrompt::parse(
@@ -182,7 +182,7 @@ mod tests {
         for seed in 0..200 {
             let mut rng = Rng::for_variant("t", seed);
             if let Some(code) = adapter.recall(&same_shape, &mut rng) {
-                assert_eq!(code.trim(), "def add_const_3(n):\n    return n + (3)");
+                assert_eq!(code.trim(), "def add_const_3(x):\n    return x + (3)");
                 recalled += 1;
             }
             assert!(adapter.recall(&other, &mut rng).is_none());
