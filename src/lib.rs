@@ -22,6 +22,7 @@ pub mod plot;
 pub(crate) mod progress;
 pub(crate) mod prompt;
 pub(crate) mod self_improve;
+pub(crate) mod server;
 pub(crate) mod stop;
 pub mod store;
 pub mod tasks;

@@ -18,6 +18,7 @@
 //!   a rule that names a slip it does not make changes nothing.
 
 mod adapt;
+pub mod adapter;
 mod idioms;
 mod noise;
 
@@ -155,7 +156,13 @@ fn prompt_hash(text: &str) -> u64 {
 
 impl MockBackend {
     /// One candidate's raw text.
-    fn write_candidate(&self, prompt: &ParsedPrompt, rng: &mut Rng) -> String {
+    /// `adapter` is a simulated adapter the request asked for, drawing from its own stream.
+    fn write_candidate(
+        &self,
+        prompt: &ParsedPrompt,
+        rng: &mut Rng,
+        adapter: Option<(&adapter::SimulatedAdapter, &mut Rng)>,
+    ) -> String {
         // Prefer memory, as a model given a worked example tends to copy it.
         let from_memory = prompt
             .procedures
@@ -172,7 +179,8 @@ impl MockBackend {
                     .into_iter()
                     .filter_map(|i| prompt.examples.get(i))
                     .find_map(|(desc, code)| adapt::from_example(desc, code, prompt))
-            });
+            })
+            .or_else(|| adapter.and_then(|(learned, stream)| learned.recall(prompt, stream)));
         let code = match from_memory {
             Some(code) if !rng.chance(ADAPT_SLIP_PERCENT) => code,
             Some(code) => botched(&code, prompt, rng),
@@ -235,6 +243,12 @@ impl Backend for MockBackend {
             .next()
             .unwrap_or(&request.user);
         let base = request.seed ^ prompt_hash(task_part);
+        let adapter = match &request.adapter {
+            Some(super::AdapterRef::Simulated(path)) => {
+                Some(adapter::SimulatedAdapter::load(std::path::Path::new(path))?)
+            }
+            _ => None,
+        };
         Ok((0..request.n)
             .map(|i| {
                 let started = Instant::now();
@@ -242,7 +256,15 @@ impl Backend for MockBackend {
                 let stream = if request.temperature <= 0.0 { 0 } else { i };
                 let mut rng =
                     Rng::for_variant("mock", (base as usize) ^ stream.wrapping_mul(0x9e37_79b9));
-                let raw = self.write_candidate(&prompt, &mut rng);
+                let mut adapter_rng = Rng::for_variant(
+                    "mock-adapter",
+                    (base as usize) ^ stream.wrapping_mul(0x9e37_79b9),
+                );
+                let raw = self.write_candidate(
+                    &prompt,
+                    &mut rng,
+                    adapter.as_deref().map(|a| (a, &mut adapter_rng)),
+                );
                 let code = extract_code(&raw, &request.function_name);
                 Candidate {
                     error: code

@@ -48,6 +48,9 @@ pub enum AdapterRef {
     /// request of the same slot used.
     LlamaCpp(Vec<LoraScale>),
     ModelName(String),
+    /// The mock's simulated adapter file (SIMULATION: `backend::mock::adapter`); no model server
+    /// can serve it.
+    Simulated(String),
 }
 
 /// One entry of llama.cpp's per-request `lora` list.
@@ -88,7 +91,7 @@ impl AdapterRef {
                     })
                     .collect(),
             )),
-            AdapterRef::ModelName(_) => None,
+            AdapterRef::ModelName(_) | AdapterRef::Simulated(_) => None,
         }
     }
 }

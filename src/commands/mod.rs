@@ -13,6 +13,7 @@ pub mod promote_adapter;
 pub mod run_iteration;
 pub mod seed_tasks;
 pub mod self_improve;
+pub mod server;
 pub mod train_lora;
 pub mod verify;
 pub mod wipe_memory;
@@ -32,7 +33,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Consolidate(args) => consolidate::run(args),
         Command::Eval(args) => eval::run(args),
         Command::ExportSamples(args) => export_samples::run(args),
-        Command::SelfImprove(args) => self_improve::run(args),
+        Command::SelfImprove(args) => self_improve::run(*args),
         Command::Rules(args) => knowledge::run(KnowledgeKind::Rule, args),
         Command::Procedures(args) => knowledge::run(KnowledgeKind::Procedure, args),
         Command::TrainLora(args) => train_lora::run(args),
@@ -42,5 +43,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::RollbackAdapter(args) => adapters::rollback(args),
         Command::PromoteAdapter(args) => promote_adapter::run(args),
         Command::WipeMemory(args) => wipe_memory::run(args),
+        Command::Server(args) => server::run(args),
     }
 }

@@ -16,8 +16,9 @@ const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 /// Arguments of `rslm plot`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// A results JSON written by `rslm eval --output`, or the SQLite database (plots every
-    /// stored eval run, oldest first).
+    /// A results JSON written by `rslm eval --output`, the SQLite database (plots every
+    /// stored eval run, oldest first), or a `self-improve --rounds` report.json (pass@1 across
+    /// its rounds).
     #[arg(long, value_name = "PATH", default_value = "artifacts/memory.sqlite")]
     pub input: PathBuf,
     /// Where to write the PNG.
@@ -48,12 +49,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         crate::plot::RunSelection::AllOrRefuse
     };
-    let (reports, skipped) = crate::plot::comparable_runs(load_reports(&args.input)?, selection)?;
-    if skipped > 0 {
-        eprintln!(
-            "plot: {skipped} eval run(s) left out: not comparable with the newest (see their config blocks)"
-        );
-    }
+    // A self-improve rounds report is drawn as pass@1 across its rounds.
+    let rounds = crate::self_improve::report::read_chart(&args.input);
+    let reports = match rounds {
+        Some(_) => Vec::new(),
+        None => {
+            let (reports, skipped) =
+                crate::plot::comparable_runs(load_reports(&args.input)?, selection)?;
+            if skipped > 0 {
+                eprintln!(
+                    "plot: {skipped} eval run(s) left out: not comparable with the newest (see their config blocks)"
+                );
+            }
+            reports
+        }
+    };
     if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -68,7 +78,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .suffix(".png")
         .tempfile_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
-    crate::plot::plot_reports(&reports, tmp.path())?;
+    match &rounds {
+        Some(chart) => crate::plot::rounds::plot_rounds(chart, tmp.path())?,
+        None => crate::plot::plot_reports(&reports, tmp.path())?,
+    }
     crate::output::make_readable(tmp.path());
     tmp.persist(&args.output)
         .with_context(|| format!("cannot write {}", args.output.display()))?;

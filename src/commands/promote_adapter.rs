@@ -68,6 +68,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let (candidate, decision) = (&outcome.candidate, &outcome.decision);
+    if outcome.record["simulation"] == true {
+        println!(
+            "SIMULATION (mock backend): a simulated adapter; these numbers exercise the gate, they measure no model"
+        );
+    }
     println!(
         "promotion gate: candidate {} against {}",
         candidate.name, outcome.current_label

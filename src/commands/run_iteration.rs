@@ -69,6 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         seed: args.seed,
         resume: args.resume,
         time_budget: args.budget.duration(),
+        with_active_adapter: false,
     };
     plan.validate()?;
     let summary = crate::iterate::run(&mut Lab::open(config)?, &plan)?;

@@ -74,6 +74,14 @@ pub struct Args {
     /// Write the training set (OUT/train.jsonl) and stop.
     #[arg(long)]
     pub dry_run: bool,
+    /// `openai`: LoRA weights for a model server (PyTorch); `mock`: a SIMULATED adapter that only
+    /// the mock backend uses, in seconds, with no PyTorch (no env default: training never
+    /// becomes a simulation because RSLM_BACKEND says mock).
+    #[arg(long, value_enum, default_value = "openai")]
+    pub backend: crate::backend::BackendKind,
+    /// Start from this earlier adapter's folder instead of the base model.
+    #[arg(long)]
+    pub continue_from: Option<PathBuf>,
     /// Print a machine-readable result.
     #[arg(long)]
     pub json: bool,
@@ -100,6 +108,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         serving: args.serving,
         notes: args.notes.clone(),
         dry_run: args.dry_run,
+        simulated: args.backend == crate::backend::BackendKind::Mock,
+        continue_from: args.continue_from.clone(),
     };
     plan.validate()?;
     let split_config = args.tasks.config();
@@ -146,6 +156,13 @@ fn print_outcome(outcome: TrainOutcome, json: bool) {
             manifest,
             ..
         } => {
+            if manifest["simulation"] == true {
+                println!(
+                    "SIMULATION: registered simulated adapter {name} (inactive) at {path}: {examples} examples, {} task shapes learned; only --backend mock uses it; activate it with `rslm set-active-adapter --name {name}`",
+                    manifest["training"]["shapes_learned"]
+                );
+                return;
+            }
             let training = &manifest["training"];
             let losses = training["epoch_losses"].as_array();
             let null = serde_json::Value::Null;

@@ -71,12 +71,15 @@ pub struct GateOutcome {
 /// Runs the gate: both sides on both task sets, the decision, and on "promote" the activation.
 pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
     plan.validate()?;
-    if lab.backend.is_simulation() {
+    let candidate = crate::train::registered(&lab.store, &plan.name)?;
+    let simulation = lab.backend.is_simulation();
+    if simulation && !crate::train::is_simulated(&candidate) {
         usage!(
-            "promote-adapter compares adapters served by a model server: use --backend openai (the mock has no weights to adapt)"
+            "adapter {} has LoRA weights, which the mock cannot use: compare it with --backend openai (the mock gates only simulated adapters, from train-lora --backend mock)",
+            candidate.name
         );
     }
-    let candidate = crate::train::registered(&lab.store, &plan.name)?;
+    crate::train::check_servable(&candidate, lab.backend.as_ref())?;
     let current = lab.store.active_adapter()?;
     if current.as_ref().map(|a| a.id) == Some(candidate.id) {
         usage!(
@@ -136,7 +139,7 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
         kind: RunKind::Eval,
         backend: backend.name().into(),
         model: backend.model(),
-        simulation: false,
+        simulation,
         seed: plan.seed,
         mode: Some("promotion".into()),
         prompt_version: Some(crate::prompt::PROMPT_VERSION.into()),
@@ -226,6 +229,7 @@ pub fn run(lab: &mut Lab, plan: &GatePlan) -> anyhow::Result<GateOutcome> {
         )?;
     }
     let record = serde_json::json!({
+        "simulation": simulation,
         "candidate": candidate.name,
         "current": current.as_ref().map(|a| &a.name),
         "promoted": decision.promote,

@@ -31,6 +31,8 @@ pub struct IterationPlan {
     pub resume: bool,
     /// Stop after this long, as Ctrl-C would (the run is `interrupted`, `--resume` continues it).
     pub time_budget: Option<std::time::Duration>,
+    /// Generate with the active adapter (`self-improve --rounds`: the current policy).
+    pub with_active_adapter: bool,
 }
 
 impl IterationPlan {
@@ -86,6 +88,11 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
     let backend = lab.backend.clone();
     let heldout_ids = lab.heldout_ids();
     let shape = crate::iterate::pipeline::PipelineShape::of(lab);
+    let adapter = if plan.with_active_adapter {
+        crate::train::active_adapter_ref(&lab.store, backend.as_ref())?
+    } else {
+        None
+    };
     // The settings a resumed run must match, in the order runs have always recorded them.
     let config = serde_json::json!({
         "tasks": lab.tasks_label(),
@@ -113,6 +120,9 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
     {
         config["split"] = serde_json::json!(lab.split_config.kind);
         config["dev_size"] = serde_json::json!(lab.split_config.dev_size);
+    }
+    if let Some(a) = &adapter {
+        config["adapter"] = serde_json::json!(a.name);
     }
     let store = &mut lab.store;
     let resumed = if plan.resume {
@@ -176,8 +186,9 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
         lab.backend_config.temperature,
         lab.backend_config.max_tokens,
         plan.seed,
-        None,
+        adapter.as_ref().map(|a| a.reference.clone()),
     )?;
+    let adapter_used = adapter.is_some();
     let task_count = selected.len();
     selected.clear();
     // Task ids are unique in a run: the memory each prompt saw, looked up as tasks finish.
@@ -196,7 +207,12 @@ pub fn run(lab: &mut Lab, plan: &IterationPlan) -> anyhow::Result<IterationSumma
         Mode::Trainpool => Pool::Train,
         Mode::Heldout => Pool::Heldout,
     };
-    let condition = if plan.memory { "memory" } else { "baseline" };
+    let condition = match (plan.memory, adapter_used) {
+        (true, false) => "memory",
+        (false, false) => "baseline",
+        (true, true) => "memory_learning",
+        (false, true) => "learning",
+    };
     let mut new_episodes = 0;
     let mut solved = 0;
     let stop = pipeline::run(

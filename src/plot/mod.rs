@@ -8,6 +8,7 @@ mod axis;
 mod bars;
 mod font;
 mod palette;
+pub mod rounds;
 mod trend;
 
 use std::path::Path;

@@ -10,6 +10,7 @@ pub mod episodes;
 pub mod evals;
 pub mod knowledge;
 pub mod retrieval;
+pub mod rounds;
 pub mod runs;
 pub mod samples;
 pub(crate) mod test_support;

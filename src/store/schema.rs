@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[&str] = &[
     V4_RUN_OWNER,
     V5_EVAL_SAMPLES,
     V6_KNOWLEDGE_THAT_HELPS,
+    V7_ROUND_STEPS,
 ];
 
 /// The latest schema version this binary knows.
@@ -322,6 +323,22 @@ CREATE TABLE consolidation_marks (
     last_episode_id INTEGER NOT NULL,
     last_failure_id INTEGER NOT NULL,
     at TEXT NOT NULL DEFAULT NOW
+"#;
+
+/// The stages of `self-improve --rounds`, one row per round and stage of a self-improve run, so
+/// an interrupted run resumes at the first stage not completed and never repeats a finished one.
+const V7_ROUND_STEPS: &str = r#"
+CREATE TABLE round_steps (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    round INTEGER NOT NULL,
+    stage TEXT NOT NULL CHECK (stage IN ('generate', 'consolidate', 'train', 'gate', 'eval')),
+    status TEXT NOT NULL CHECK (status IN ('running', 'completed')),
+    attempts INTEGER NOT NULL DEFAULT 1,
+    started_at TEXT NOT NULL DEFAULT NOW,
+    finished_at TEXT,
+    seconds REAL,
+    result_json TEXT,
+    PRIMARY KEY (run_id, round, stage)
 );
 "#;
 

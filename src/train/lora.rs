@@ -43,6 +43,10 @@ pub struct TrainPlan {
     pub notes: String,
     /// Write the training set (OUT/train.jsonl) and stop.
     pub dry_run: bool,
+    /// A SIMULATED adapter for the mock backend (`train::simulated`) instead of LoRA weights.
+    pub simulated: bool,
+    /// Start from this earlier adapter's folder instead of the base model (`--continue-adapter`).
+    pub continue_from: Option<PathBuf>,
 }
 
 /// What training did.
@@ -117,6 +121,9 @@ pub fn run(
     plan: &TrainPlan,
 ) -> anyhow::Result<TrainOutcome> {
     let name = plan.validate()?;
+    if plan.simulated && !plan.dry_run {
+        return super::simulated::run(store, split, split_config, plan, &name);
+    }
     // Checked before the store is even opened; a dry run needs neither.
     let ready = if plan.dry_run {
         None
@@ -309,13 +316,20 @@ fn train_into(
         .with_context(|| format!("cannot create a staging folder in {}", parent.display()))?;
     let stage = staging.path();
     std::fs::write(stage.join("train.jsonl"), jsonl)?;
+    // Beside --out, named after it: a training stopped by Ctrl-C or kill -9 resumes from its
+    // last checkpoint when the same adapter is trained again.
+    let checkpoints = plan.out.with_file_name(format!(".{name}.checkpoints"));
+    let init = plan.continue_from.as_ref().map(|dir| dir.join("peft"));
     let result = trainer.train(
         base,
         hyper,
         &stage.join("train.jsonl"),
         &stage.join("peft"),
         &stage.join("train_result.json"),
+        init.as_deref(),
+        &checkpoints,
     )?;
+    let _ = std::fs::remove_dir_all(&checkpoints);
     eprintln!("train-lora: converting the adapter to GGUF for llama.cpp");
     let conversion = crate::train::peft_to_gguf::convert(
         &stage.join("peft"),
@@ -337,7 +351,10 @@ fn train_into(
             "kind": base.kind(),
             "sha256": base_sha256,
         },
-        "trained_from": "base model (each adapter starts from the base weights, never from an earlier adapter)",
+        "trained_from": match &plan.continue_from {
+            Some(dir) => format!("the earlier adapter {} (--continue-adapter)", dir.display()),
+            None => "base model (ReST-EM: from the base weights, not from an earlier adapter)".to_string(),
+        },
         "data": {
             "file": "train.jsonl",
             "sha256": data_sha256,
@@ -369,6 +386,7 @@ fn train_into(
             "architecture": result["architecture"],
         },
         "trainer": {
+            "kind": result["trainer"],
             "versions": trainer.versions,
             "script_sha256": dataset::sha256_hex(trainer::TRAIN_SCRIPT.as_bytes()),
         },

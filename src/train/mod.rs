@@ -4,8 +4,9 @@
 //! `dataset` turns verified train-pool episodes into chat examples; `trainer` drives PyTorch +
 //! PEFT in the project's training venv; `peft_to_gguf` (on `safetensors` and `gguf`) converts
 //! the adapter for llama.cpp in Rust; the adapter is registered
-//! inactive with a manifest whose `serving` field says how a server is asked for it. Every
-//! adapter trains from the base model (ReST-EM, STaR), never on top of the previous adapter.
+//! inactive with a manifest whose `serving` field says how a server is asked for it. An adapter
+//! trains from the base model (ReST-EM, STaR) unless asked to continue an earlier one.
+//! `simulated` is training for the mock backend: a SIMULATED adapter, no weights.
 
 pub mod base_model;
 pub mod dataset;
@@ -13,6 +14,7 @@ pub mod gguf;
 pub mod lora;
 pub mod peft_to_gguf;
 pub mod safetensors;
+pub mod simulated;
 pub mod trainer;
 
 use std::path::Path;
@@ -59,12 +61,14 @@ pub fn active_adapter_ref(
     store: &Store,
     backend: &dyn Backend,
 ) -> anyhow::Result<Option<ActiveAdapter>> {
-    if backend.is_simulation() {
-        return Ok(None);
-    }
     let Some(adapter) = store.active_adapter()? else {
         return Ok(None);
     };
+    if backend.is_simulation() && !is_simulated(&adapter) {
+        // The simulator has no weights: a real adapter means nothing to it.
+        return Ok(None);
+    }
+    check_servable(&adapter, backend)?;
     let loaded = backend.loaded_adapters()?;
     let reference = adapter_request(&adapter, loaded.as_deref())?;
     Ok(Some(ActiveAdapter {
@@ -88,6 +92,9 @@ pub fn adapter_request(
 ) -> anyhow::Result<AdapterRef> {
     let manifest = adapter.manifest.clone().unwrap_or_default();
     let serving = &manifest["serving"];
+    if let Some(file) = serving["simulated"].as_str() {
+        return Ok(AdapterRef::Simulated(file.to_string()));
+    }
     if let Some(model) = serving["model_name"].as_str() {
         return Ok(AdapterRef::ModelName(model.to_string()));
     }
@@ -116,11 +123,30 @@ pub fn adapter_request(
                     .join(", ")
             };
             anyhow::bail!(
-                "the model server does not load adapter {} ({gguf}); it loads {serves}. Restart it with the adapter: scripts/model_server.sh restart --lora {gguf} (one --lora per adapter to compare)",
+                "the model server does not load adapter {} ({gguf}); it loads {serves}. rslm cannot load an adapter into a llama.cpp server it did not start: restart it with the adapter (rslm server start --lora {gguf}, or scripts/model_server.sh restart --lora {gguf}; one --lora per adapter to compare), or let self-improve run its own server (--serve llamacpp)",
                 adapter.name
             )
         }
     }
+}
+
+/// A simulated adapter asked of a model server is an error (only the mock can use it).
+pub fn check_servable(adapter: &Adapter, backend: &dyn Backend) -> anyhow::Result<()> {
+    if !backend.is_simulation() && is_simulated(adapter) {
+        crate::usage!(
+            "adapter {} is a SIMULATED adapter (trained with --backend mock); only --backend mock can use it",
+            adapter.name
+        );
+    }
+    Ok(())
+}
+
+/// Whether an adapter is a simulated one (`train-lora --backend mock`).
+pub fn is_simulated(adapter: &Adapter) -> bool {
+    adapter
+        .manifest
+        .as_ref()
+        .is_some_and(|m| m["simulation"].as_bool() == Some(true))
 }
 
 /// The same file, whether the server reports it relative, absolute or through a symlink.

@@ -104,8 +104,11 @@ impl Trainer {
         })
     }
 
-    /// Trains a PEFT adapter into `peft_dir`; returns the trainer's result JSON (loss curve,
-    /// time, peak memory). Progress streams to stderr.
+    /// Trains a PEFT adapter into `peft_dir` (continuing the PEFT folder `init_adapter` when
+    /// given); returns the trainer's result JSON (loss curve, time, peak memory). Checkpoints go
+    /// to `checkpoints`, and a rerun with the same folder resumes from the last one. Progress
+    /// streams to stderr.
+    #[allow(clippy::too_many_arguments)]
     pub fn train(
         &self,
         base: &BaseModel,
@@ -113,6 +116,8 @@ impl Trainer {
         data: &Path,
         peft_dir: &Path,
         result: &Path,
+        init_adapter: Option<&Path>,
+        checkpoints: &Path,
     ) -> anyhow::Result<serde_json::Value> {
         let mut cmd = Command::new(&self.python);
         cmd.arg(self.scripts.path().join("lora_train.py"))
@@ -137,7 +142,12 @@ impl Trainer {
             .args([
                 "--threads",
                 &hyper.threads.map_or("0".into(), |t| t.to_string()),
-            ]);
+            ])
+            .arg("--checkpoints")
+            .arg(checkpoints);
+        if let Some(init) = init_adapter {
+            cmd.arg("--init-adapter").arg(init);
+        }
         // Offline by construction: never let the hub clients try the network.
         cmd.env("HF_HUB_OFFLINE", "1")
             .env("TRANSFORMERS_OFFLINE", "1")

@@ -26,6 +26,7 @@ const LOWER: &[&str] = &[
     "progress",
     "prompt",
     "self_improve",
+    "server",
     "stop",
     "store",
     "tasks",

@@ -1,5 +1,10 @@
-//! `self-improve`: cycles of an iteration, a consolidation and an eval over one lab, each
-//! cycle's results stored and summarised. It sits above the workflows it runs.
+//! `self-improve`: the loop over one lab, above the workflows it runs. Two forms: `--cycles`,
+//! the original's memory-only loop (an iteration, a consolidation and an eval per cycle), here;
+//! and `--rounds`, the loop that learns (`round`: generate, consolidate, train, gate, eval, each
+//! a stored step that `--resume` never repeats), with its report (`report`).
+
+pub mod report;
+pub mod round;
 
 use std::path::PathBuf;
 
@@ -21,10 +26,28 @@ pub struct SelfImprovePlan {
     pub output_dir: PathBuf,
 }
 
+/// Where a self-improve run writes when no `--output-dir` is given: a folder beside its store,
+/// named after it (`artifacts/memory.sqlite` -> `artifacts/memory-self-improve/`), so two stores
+/// in one folder never overwrite each other's results.
+pub fn default_output_dir(db: &std::path::Path) -> PathBuf {
+    let stem = db
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "store".into());
+    db.with_file_name(format!("{stem}-self-improve"))
+}
+
+/// The results file of one cycle.
+pub fn cycle_results(output_dir: &std::path::Path, cycle: u32) -> PathBuf {
+    output_dir.join(format!("results_cycle{cycle:03}.json"))
+}
+
 /// What one cycle did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CycleSummary {
     pub cycle: u32,
+    /// The mock backend: these numbers exercise the loop, they measure no model.
+    pub simulation: bool,
     pub iteration: IterationSummary,
     pub consolidation: Report,
     /// The cycle's results JSON.
@@ -63,9 +86,7 @@ pub fn run(
             );
         }
         let consolidation = crate::consolidate::run(lab, &plan.consolidation)?;
-        let output = plan
-            .output_dir
-            .join(format!("results_cycle{cycle:03}.json"));
+        let output = cycle_results(&plan.output_dir, cycle);
         let eval_plan = EvalPlan {
             output: Some(output.clone()),
             ..plan.eval.clone()
@@ -73,6 +94,7 @@ pub fn run(
         let report = crate::eval::run(lab, &eval_plan)?;
         let summary = CycleSummary {
             cycle,
+            simulation: report.simulation,
             iteration,
             consolidation,
             results: output.display().to_string(),
