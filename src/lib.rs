@@ -17,6 +17,7 @@ pub(crate) mod iterate;
 pub(crate) mod lab;
 pub(crate) mod memory;
 pub(crate) mod output;
+pub(crate) mod platform;
 pub mod plot;
 pub(crate) mod prompt;
 pub(crate) mod self_improve;

@@ -21,6 +21,7 @@ const LOWER: &[&str] = &[
     "lab",
     "memory",
     "output",
+    "platform",
     "plot",
     "prompt",
     "self_improve",

@@ -57,6 +57,18 @@ pub struct Isolation {
     /// Warm workers that fork per candidate (false: a fresh interpreter per candidate).
     #[serde(default)]
     pub warm_workers: bool,
+    /// Each candidate is a freshly spawned interpreter rather than forked from a zygote
+    /// (Windows, macOS, or `RSLM_VERIFY_DISABLE=fork`): the trusted worker is still separate.
+    #[serde(default)]
+    pub spawned: bool,
+    /// Windows: each candidate in its own Job Object (killed as a whole on close, at most
+    /// `pids_limit` processes, a memory limit and a CPU-time limit), output capped by the worker.
+    #[serde(default)]
+    pub job_object: bool,
+    /// Windows: the candidate runs at Low integrity, so it cannot open the worker's or rslm's
+    /// process (memory, handles) nor write outside Low-labelled folders.
+    #[serde(default)]
+    pub low_integrity: bool,
 }
 
 impl Isolation {
@@ -99,32 +111,47 @@ impl fmt::Display for Isolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut on = Vec::new();
         let mut off = Vec::new();
-        for (flag, name, absent) in [
-            (
-                self.trusted_judge,
-                "verdict outside the candidate's process",
-                "separate judge",
-            ),
-            (self.process_group, "process group", "process group"),
-            (self.rlimits, "rlimits", "rlimits"),
-            (self.caps_dropped, "no capabilities", "capability drop"),
-            (self.subreaper, "subreaper", "subreaper"),
-            (
-                self.network_namespace,
-                "network namespace",
-                "network namespace",
-            ),
-        ] {
+        if self.trusted_judge {
+            on.push("verdict outside the candidate's process".to_string());
+        } else {
+            off.push("separate judge".to_string());
+        }
+        if self.spawned {
+            on.push("candidates spawned, not forked".to_string());
+        }
+        if self.job_object {
+            on.push(format!(
+                "job object (killed as a whole, {} processes, memory, CPU time)",
+                self.pids_limit
+            ));
+        }
+        if self.low_integrity {
+            on.push("low integrity".to_string());
+        }
+        let mut layers = Vec::new();
+        if !self.job_object {
+            // On Windows the job stands for the process group, rlimits and pids cgroup.
+            layers.push((self.process_group, "process group"));
+            layers.push((self.rlimits, "rlimits"));
+        }
+        layers.extend([
+            (self.caps_dropped, "no capabilities"),
+            (self.subreaper, "subreaper"),
+            (self.network_namespace, "network namespace"),
+        ]);
+        for (flag, name) in layers {
             if flag {
                 on.push(name.to_string())
+            } else if name == "no capabilities" {
+                off.push("capability drop".to_string())
             } else {
-                off.push(absent.to_string())
+                off.push(name.to_string())
             }
         }
-        if self.pids_limit > 0 {
+        if !self.job_object && self.pids_limit > 0 {
             let version = self.pids_cgroup_version.as_deref().unwrap_or("v1");
             on.push(format!("pids cgroup {version} ({})", self.pids_limit));
-        } else {
+        } else if !self.job_object {
             off.push("pids cgroup".into());
         }
         if self.landlock_abi > 0 {
@@ -198,6 +225,9 @@ mod tests {
             pids_cgroup: None,
             pidfd: true,
             warm_workers: true,
+            spawned: false,
+            job_object: false,
+            low_integrity: false,
         };
         assert_eq!(
             full.to_string(),
