@@ -69,6 +69,9 @@ pub struct Isolation {
     /// process (memory, handles) nor write outside Low-labelled folders.
     #[serde(default)]
     pub low_integrity: bool,
+    /// The system has no `/proc` (Windows, macOS): nothing to read there.
+    #[serde(default)]
+    pub no_proc: bool,
 }
 
 impl Isolation {
@@ -96,7 +99,7 @@ impl Isolation {
 impl Isolation {
     /// What a candidate can read when Landlock does not confine its reads.
     fn unconfined_reads(&self) -> &'static str {
-        if self.proc_hidden || self.separate_uid {
+        if self.proc_hidden || self.separate_uid || self.no_proc {
             "the candidate can read what its user can read, task files included"
         } else {
             "the candidate can read what its user can read, task files and other processes' /proc included"
@@ -228,6 +231,7 @@ mod tests {
             spawned: false,
             job_object: false,
             low_integrity: false,
+            no_proc: false,
         };
         assert_eq!(
             full.to_string(),
@@ -253,6 +257,49 @@ mod tests {
         assert!(
             hidden.to_string().contains("task files included)"),
             "{hidden}"
+        );
+    }
+
+    /// What `spawned.py` reports on Windows and macOS, as the README quotes it.
+    #[test]
+    fn windows_and_macos_lines_name_what_they_lack() {
+        let macos = Isolation {
+            trusted_judge: true,
+            process_group: true,
+            rlimits: true,
+            caps_dropped: false,
+            subreaper: false,
+            network_namespace: false,
+            proc_hidden: false,
+            separate_uid: false,
+            landlock_abi: 0,
+            landlock_reads: false,
+            seccomp: false,
+            pids_limit: 0,
+            pids_cgroup_version: None,
+            pids_cgroup: None,
+            pidfd: false,
+            warm_workers: true,
+            spawned: true,
+            job_object: false,
+            low_integrity: false,
+            no_proc: true,
+        };
+        assert_eq!(
+            macos.to_string(),
+            "isolation: verdict outside the candidate's process, candidates spawned, not forked, process group, rlimits; missing: capability drop, subreaper, network namespace, pids cgroup, landlock (reads and writes are not confined: the candidate can read what its user can read, task files included), seccomp (unix sockets of the host are reachable)"
+        );
+        let windows = Isolation {
+            process_group: false,
+            rlimits: false,
+            pids_limit: 64,
+            job_object: true,
+            low_integrity: true,
+            ..macos
+        };
+        assert_eq!(
+            windows.to_string(),
+            "isolation: verdict outside the candidate's process, candidates spawned, not forked, job object (killed as a whole, 64 processes, memory, CPU time), low integrity; missing: capability drop, subreaper, network namespace, landlock (reads and writes are not confined: the candidate can read what its user can read, task files included), seccomp (unix sockets of the host are reachable)"
         );
     }
 }

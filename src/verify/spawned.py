@@ -362,7 +362,7 @@ def spawned_isolation():
            "network_namespace": False, "proc_hidden": False, "separate_uid": False, "landlock_abi": 0,
            "landlock_reads": False, "seccomp": False, "pids_limit": 0, "pids_cgroup_version": None,
            "pids_cgroup": None, "pidfd": False, "spawned": True, "job_object": False,
-           "low_integrity": False}
+           "low_integrity": False, "no_proc": not os.path.isdir("/proc")}
     if WINDOWS:
         global JOBS
         JOBS = JobObjects()
