@@ -2,16 +2,22 @@
 # rslm must build on Windows and macOS too (README, "Platforms"). This machine runs neither, but it
 # can compile for them: clippy with -D warnings for x86_64-pc-windows-gnu and aarch64-apple-darwin.
 # Installs what each needs by itself (the Rust target with rustup; for Windows the MinGW C
-# compiler from apt, for macOS zig's C compiler from PyPI into .rslm/zig-venv, both for the
-# bundled SQLite and the TLS library's C code). When a target cannot be set up it prints a
-# SKIPPED line saying why and goes on; a target that was set up and fails clippy fails the script.
+# compiler from apt, for macOS zig's C compiler from PyPI, both for the bundled SQLite and the
+# TLS library's C code). When a target cannot be set up it prints a SKIPPED line saying why and
+# goes on; a target that was set up and fails clippy fails the script.
+#
+# The C code of the dependencies is most of the cost (minutes on 2 cores), so the zig venv and the
+# cross targets' build folder live outside the clone, in $RSLM_CROSS_CACHE (default
+# ~/.cache/rslm-cross), and a later run (CI's fresh clone included) only re-checks rslm itself.
 #
 #   scripts/cross_check.sh [windows] [macos]     # default: both
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ZIGLANG_VERSION="0.17.1"
-state=".rslm"
+cache="${RSLM_CROSS_CACHE:-${HOME:-/tmp}/.cache/rslm-cross}"
+mkdir -p "$cache"
+export CARGO_TARGET_DIR="$cache/target"
 
 skip() { echo "SKIPPED cross-target check for $1: $2" >&2; }
 
@@ -39,7 +45,7 @@ windows() {
 }
 
 macos() {
-  local target=aarch64-apple-darwin venv="$state/zig-venv" wrappers="$state/zig-cc"
+  local target=aarch64-apple-darwin venv="$cache/zig-venv" wrappers="$cache/zig-cc"
   have_target "$target" || { skip macos "rustup cannot add the $target target"; return 0; }
   if ! "$venv/bin/python" -m ziglang version >/dev/null 2>&1; then
     echo "cross-check: installing ziglang==$ZIGLANG_VERSION into $venv (a C compiler with macOS headers)" >&2
@@ -67,7 +73,7 @@ exec "$python" -m ziglang cc -target aarch64-macos "\$@"
 EOF
   printf '#!/bin/sh\nexec "%s" -m ziglang ar "$@"\n' "$python" >"$wrappers/ar"
   chmod +x "$wrappers/cc" "$wrappers/ar"
-  CC_aarch64_apple_darwin="$PWD/$wrappers/cc" AR_aarch64_apple_darwin="$PWD/$wrappers/ar" \
+  CC_aarch64_apple_darwin="$wrappers/cc" AR_aarch64_apple_darwin="$wrappers/ar" \
     cargo clippy --quiet --all-targets --target "$target" -- -D warnings
   echo "cross-check: clippy clean for $target" >&2
 }
