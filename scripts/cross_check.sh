@@ -10,7 +10,11 @@
 # cross targets' build folder live outside the clone, in $RSLM_CROSS_CACHE (default
 # ~/.cache/rslm-cross), and a later run (CI's fresh clone included) only re-checks rslm itself.
 #
-#   scripts/cross_check.sh [windows] [macos]     # default: both
+#   scripts/cross_check.sh [windows] [macos]     # default: windows, and macos with RSLM_CROSS_MACOS=1
+#
+# macOS is opt-in: zig builds the TLS library's C code for it without errors as far as it was
+# watched, but took over 20 minutes on this loaded 2-core machine without finishing, so it is not
+# yet a step CI can afford or trust; when the C dependencies fail to build it says SKIPPED.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -73,13 +77,28 @@ exec "$python" -m ziglang cc -target aarch64-macos "\$@"
 EOF
   printf '#!/bin/sh\nexec "%s" -m ziglang ar "$@"\n' "$python" >"$wrappers/ar"
   chmod +x "$wrappers/cc" "$wrappers/ar"
-  CC_aarch64_apple_darwin="$wrappers/cc" AR_aarch64_apple_darwin="$wrappers/ar" \
-    cargo clippy --quiet --all-targets --target "$target" -- -D warnings
+  local out
+  if ! out="$(CC_aarch64_apple_darwin="$wrappers/cc" AR_aarch64_apple_darwin="$wrappers/ar" \
+    cargo clippy --quiet --all-targets --target "$target" -- -D warnings 2>&1)"; then
+    if grep -q "failed to run custom build command" <<<"$out"; then
+      skip macos "a C dependency did not build with zig: $(grep -m1 "failed to run custom build command" <<<"$out")"
+      return 0
+    fi
+    printf '%s\n' "$out" >&2
+    return 1
+  fi
   echo "cross-check: clippy clean for $target" >&2
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(windows macos)
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(windows)
+  if [ "${RSLM_CROSS_MACOS:-}" = 1 ]; then
+    targets+=(macos)
+  else
+    skip macos "not run by default (set RSLM_CROSS_MACOS=1): building its C dependencies with zig takes over 20 minutes here"
+  fi
+fi
 for t in "${targets[@]}"; do
   case "$t" in
     windows) windows ;;
