@@ -123,7 +123,12 @@ function Start-Server {
     $loraArgs = @()
     foreach ($f in $Lora) {
         if (-not (Test-Path $f -PathType Leaf)) { Fail "LoRA adapter not found: $f" }
-        $loraArgs += @('--lora', (Resolve-Path $f).Path)
+        $abs = (Resolve-Path $f).Path
+        $head = New-Object byte[] 4
+        $stream = [System.IO.File]::OpenRead($abs)
+        try { $n = $stream.Read($head, 0, 4) } finally { $stream.Close() }
+        if ($n -ne 4 -or [System.Text.Encoding]::ASCII.GetString($head) -ne 'GGUF') { Fail "LoRA adapter is not a GGUF file: $f" }
+        $loraArgs += @('--lora', $abs)
     }
     $p = Get-RunningPid
     if ($null -ne $p) {
@@ -179,7 +184,7 @@ switch ($Command) {
         $p = Get-RunningPid
         if ($null -eq $p) { Fail 'the model server is not running' }
         $s = Get-State
-        & $VPy $Helper bench $s.base_url --model $s.model @Rest
+        & $VPy $Helper bench $s.base_url --model $s.model --server-pid $p @Rest
     }
     default { Get-Content $MyInvocation.MyCommand.Path -TotalCount 7 | Select-Object -Skip 1 }
 }

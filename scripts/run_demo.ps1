@@ -10,9 +10,17 @@ $db = "artifacts/demo.sqlite"
 $env:RSLM_BACKEND = "mock"
 $env:RSLM_FAST_VERIFY = "1"
 $env:RSLM_DB = $db
+# Resolve the interpreter once for all the commands below. On Windows `python3` and `python` may
+# be the Store's placeholders, which do not run Python: take the first that answers.
 if (-not $env:RSLM_PYTHON) {
-  $py = if (Get-Command python3 -ErrorAction SilentlyContinue) { "python3" } else { "python" }
-  $env:RSLM_PYTHON = (& $py -c "import sys; print(sys.executable)").Trim()
+  foreach ($candidate in @("py -3", "python3", "python")) {
+    $parts = $candidate -split ' '
+    if (-not (Get-Command $parts[0] -ErrorAction SilentlyContinue)) { continue }
+    $rest = @($parts | Select-Object -Skip 1)
+    $found = & $parts[0] @rest -c "import sys; print(sys.executable)" 2>$null
+    if ($LASTEXITCODE -eq 0 -and $found) { $env:RSLM_PYTHON = "$found".Trim(); break }
+  }
+  if (-not $env:RSLM_PYTHON) { throw "no Python 3 found: install it, or set RSLM_PYTHON" }
 }
 
 New-Item -ItemType Directory -Force -Path artifacts | Out-Null
@@ -34,7 +42,7 @@ foreach ($i in 1..3) {
   if ($LASTEXITCODE -ne 0) { throw "scripts/paired.py failed" }
 }
 Invoke-Rslm plot --input $db --output artifacts/results.png
-Write-Host ("`ndemo finished in {0:N1} s after the build (SIMULATION: mock backend)" -f $watch.Elapsed.TotalSeconds)
+Write-Host ("`ndemo finished in {0:F3} s after the build (SIMULATION: mock backend)" -f $watch.Elapsed.TotalSeconds)
 Write-Host "results: artifacts/results_iter001.json .. artifacts/results_iter003.json"
 Write-Host "picture: artifacts/results.png"
 Write-Host "database: $db"

@@ -30,9 +30,17 @@ $conditions = "baseline,memory,semantic,memory_learning"
 cargo build --release --quiet
 if ($LASTEXITCODE -ne 0) { throw "cargo build failed" }
 $exe = if ($IsWindows -or $env:OS -eq "Windows_NT") { "target/release/rslm.exe" } else { "target/release/rslm" }
+# Resolve the interpreter once for all the commands below. On Windows `python3` and `python` may
+# be the Store's placeholders, which do not run Python: take the first that answers.
 if (-not $env:RSLM_PYTHON) {
-  $py = if (Get-Command python3 -ErrorAction SilentlyContinue) { "python3" } else { "python" }
-  $env:RSLM_PYTHON = (& $py -c "import sys; print(sys.executable)").Trim()
+  foreach ($candidate in @("py -3", "python3", "python")) {
+    $parts = $candidate -split ' '
+    if (-not (Get-Command $parts[0] -ErrorAction SilentlyContinue)) { continue }
+    $rest = @($parts | Select-Object -Skip 1)
+    $found = & $parts[0] @rest -c "import sys; print(sys.executable)" 2>$null
+    if ($LASTEXITCODE -eq 0 -and $found) { $env:RSLM_PYTHON = "$found".Trim(); break }
+  }
+  if (-not $env:RSLM_PYTHON) { throw "no Python 3 found: install it, or set RSLM_PYTHON" }
 }
 
 # ---- the model server -------------------------------------------------------------------------
@@ -87,11 +95,11 @@ try {
   }
   Invoke-Stage "plot" "-" @("plot", "--input", $db, "--output", "$out/results.png")
 
-  Write-Host ("`nreal-model demo finished in {0:N1} s after the build ({1} at {2})" -f $watch.Elapsed.TotalSeconds, $env:RSLM_MODEL, $env:RSLM_BASE_URL)
+  Write-Host ("`nreal-model demo finished in {0:F3} s after the build ({1} at {2})" -f $watch.Elapsed.TotalSeconds, $env:RSLM_MODEL, $env:RSLM_BASE_URL)
   Write-Host "results: $out/results_iter001.json .. $out/results_iter003.json"
   Write-Host "picture: $out/results.png"
   Write-Host "stage times: $out/timings.tsv"
-  Write-Host "database: $db"
+  Write-Host "database: $db (failures: sqlite3 $db 'SELECT verdict, first_failure FROM failures')"
 } finally {
   if ($startedServer -and -not $KeepServer) {
     Write-Host "model server: stopping the server this script started (-KeepServer keeps it)"

@@ -7,6 +7,8 @@ RSLM_PYTHON="$(scripts/python_env.sh)"
 export RSLM_PYTHON
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
+# Windows (and macOS with RSLM_CROSS_MACOS=1): clippy for their targets; SKIPPED lines say why not.
+scripts/cross_check.sh
 
 # tests/cli/real_model.rs runs the loop against the real model (scripts/model_server.sh: llama.cpp
 # with SmolLM2) when RSLM_REAL_BASE_URL and RSLM_REAL_MODEL are set. Start the server for it when

@@ -18,6 +18,7 @@ pub(crate) mod iterate;
 pub(crate) mod lab;
 pub(crate) mod memory;
 pub(crate) mod output;
+pub(crate) mod platform;
 pub mod plot;
 pub(crate) mod progress;
 pub(crate) mod prompt;

@@ -322,9 +322,8 @@ fn read_only_connection(path: &Path) -> rusqlite::Result<Connection> {
 
 /// `path` percent-encoded for an SQLite `file:` URI.
 fn uri_path(path: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt as _;
     let mut out = String::new();
-    for &byte in path.as_os_str().as_bytes() {
+    for &byte in &crate::platform::os_path_bytes(path) {
         if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
             out.push(char::from(byte));
         } else {

@@ -186,19 +186,11 @@ fn this_host() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .or_else(|_| std::env::var("HOSTNAME"))
+        .or_else(|_| std::env::var("COMPUTERNAME"))
         .unwrap_or_default()
 }
 
-/// Whether a process with this pid exists (signal 0 checks without sending anything).
+/// Whether a process with this pid exists.
 fn process_alive(pid: i64) -> bool {
-    let Some(pid) = i32::try_from(pid)
-        .ok()
-        .and_then(rustix::process::Pid::from_raw)
-    else {
-        return false;
-    };
-    match rustix::process::test_kill_process(pid) {
-        Ok(()) => true,
-        Err(e) => e != rustix::io::Errno::SRCH,
-    }
+    crate::platform::process_alive(pid)
 }

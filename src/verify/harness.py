@@ -27,6 +27,10 @@ Protocol with rslm, one JSON object per line:
     worker -> rslm   {"started": PID}            (the candidate's pid = its process group)
     worker -> rslm   {"verdict": "pass"|..., "tests_run", "tests_passed", "first_failure",
                       "log", "duration_ms", "retire"}
+
+Where the worker cannot fork (Windows, macOS, or RSLM_VERIFY_DISABLE=fork), spawned.py, appended
+to this file, starts each candidate as a fresh interpreter instead of the zygote; it also holds
+the entry point.
 """
 
 import builtins
@@ -34,7 +38,6 @@ import ctypes
 import gc
 import json
 import os
-import resource
 import select
 import shutil
 import signal
@@ -45,6 +48,11 @@ import sys
 import time
 import traceback
 import types
+
+try:  # POSIX only; on Windows the spawned path (spawned.py) limits candidates with a Job Object
+    import resource
+except ImportError:
+    resource = None
 
 CONFIG = json.loads(sys.argv[1])
 MODE = CONFIG["mode"]
@@ -68,7 +76,7 @@ CLONE_NEWNET = 0x40000000
 
 
 
-LIBC = ctypes.CDLL(None, use_errno=True)
+LIBC = ctypes.CDLL(None, use_errno=True) if os.name == "posix" else None
 
 
 def prctl(option, arg):
@@ -152,6 +160,8 @@ def runnable_within_budget(pid, cpu_budget):
     """True when the candidate's process is runnable and its whole process group has used less
     CPU than its budget: then a passed deadline means the machine starved it, not that it slept
     or burned the CPU of many processes (a fork bomb starves its own leader)."""
+    if not os.path.isdir("/proc"):  # macOS, Windows: no way to tell, so no extension
+        return False
     tick = os.sysconf("SC_CLK_TCK")
     state, used = None, 0
     for name in os.listdir("/proc"):
@@ -1367,7 +1377,7 @@ CANDIDATES = os.path.join(ROOT, "candidates-%d" % os.getpid())
 OUTPUT_FILE = os.path.join(CANDIDATES, "output")
 # The uid candidates run as when rslm runs as root (`nobody`); None: the user's own.
 NOBODY = 65534
-UNPRIVILEGED = NOBODY if os.getuid() == 0 and "uid" not in DISABLED else None
+UNPRIVILEGED = NOBODY if hasattr(os, "getuid") and os.getuid() == 0 and "uid" not in DISABLED else None
 
 
 def main():
@@ -1411,6 +1421,3 @@ def main():
         if result.get("retire"):
             return
 
-
-if __name__ == "__main__":
-    main()

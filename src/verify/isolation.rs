@@ -57,6 +57,21 @@ pub struct Isolation {
     /// Warm workers that fork per candidate (false: a fresh interpreter per candidate).
     #[serde(default)]
     pub warm_workers: bool,
+    /// Each candidate is a freshly spawned interpreter rather than forked from a zygote
+    /// (Windows, macOS, or `RSLM_VERIFY_DISABLE=fork`): the trusted worker is still separate.
+    #[serde(default)]
+    pub spawned: bool,
+    /// Windows: each candidate in its own Job Object (killed as a whole on close, at most
+    /// `pids_limit` processes, a memory limit and a CPU-time limit), output capped by the worker.
+    #[serde(default)]
+    pub job_object: bool,
+    /// Windows: the candidate runs at Low integrity, so it cannot open the worker's or rslm's
+    /// process (memory, handles) nor write outside Low-labelled folders.
+    #[serde(default)]
+    pub low_integrity: bool,
+    /// The system has no `/proc` (Windows, macOS): nothing to read there.
+    #[serde(default)]
+    pub no_proc: bool,
 }
 
 impl Isolation {
@@ -84,7 +99,7 @@ impl Isolation {
 impl Isolation {
     /// What a candidate can read when Landlock does not confine its reads.
     fn unconfined_reads(&self) -> &'static str {
-        if self.proc_hidden || self.separate_uid {
+        if self.proc_hidden || self.separate_uid || self.no_proc {
             "the candidate can read what its user can read, task files included"
         } else {
             "the candidate can read what its user can read, task files and other processes' /proc included"
@@ -99,32 +114,47 @@ impl fmt::Display for Isolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut on = Vec::new();
         let mut off = Vec::new();
-        for (flag, name, absent) in [
-            (
-                self.trusted_judge,
-                "verdict outside the candidate's process",
-                "separate judge",
-            ),
-            (self.process_group, "process group", "process group"),
-            (self.rlimits, "rlimits", "rlimits"),
-            (self.caps_dropped, "no capabilities", "capability drop"),
-            (self.subreaper, "subreaper", "subreaper"),
-            (
-                self.network_namespace,
-                "network namespace",
-                "network namespace",
-            ),
-        ] {
+        if self.trusted_judge {
+            on.push("verdict outside the candidate's process".to_string());
+        } else {
+            off.push("separate judge".to_string());
+        }
+        if self.spawned {
+            on.push("candidates spawned, not forked".to_string());
+        }
+        if self.job_object {
+            on.push(format!(
+                "job object (killed as a whole, {} processes, memory, CPU time)",
+                self.pids_limit
+            ));
+        }
+        if self.low_integrity {
+            on.push("low integrity".to_string());
+        }
+        let mut layers = Vec::new();
+        if !self.job_object {
+            // On Windows the job stands for the process group, rlimits and pids cgroup.
+            layers.push((self.process_group, "process group"));
+            layers.push((self.rlimits, "rlimits"));
+        }
+        layers.extend([
+            (self.caps_dropped, "no capabilities"),
+            (self.subreaper, "subreaper"),
+            (self.network_namespace, "network namespace"),
+        ]);
+        for (flag, name) in layers {
             if flag {
                 on.push(name.to_string())
+            } else if name == "no capabilities" {
+                off.push("capability drop".to_string())
             } else {
-                off.push(absent.to_string())
+                off.push(name.to_string())
             }
         }
-        if self.pids_limit > 0 {
+        if !self.job_object && self.pids_limit > 0 {
             let version = self.pids_cgroup_version.as_deref().unwrap_or("v1");
             on.push(format!("pids cgroup {version} ({})", self.pids_limit));
-        } else {
+        } else if !self.job_object {
             off.push("pids cgroup".into());
         }
         if self.landlock_abi > 0 {
@@ -198,6 +228,10 @@ mod tests {
             pids_cgroup: None,
             pidfd: true,
             warm_workers: true,
+            spawned: false,
+            job_object: false,
+            low_integrity: false,
+            no_proc: false,
         };
         assert_eq!(
             full.to_string(),
@@ -223,6 +257,49 @@ mod tests {
         assert!(
             hidden.to_string().contains("task files included)"),
             "{hidden}"
+        );
+    }
+
+    /// What `spawned.py` reports on Windows and macOS, as the README quotes it.
+    #[test]
+    fn windows_and_macos_lines_name_what_they_lack() {
+        let macos = Isolation {
+            trusted_judge: true,
+            process_group: true,
+            rlimits: true,
+            caps_dropped: false,
+            subreaper: false,
+            network_namespace: false,
+            proc_hidden: false,
+            separate_uid: false,
+            landlock_abi: 0,
+            landlock_reads: false,
+            seccomp: false,
+            pids_limit: 0,
+            pids_cgroup_version: None,
+            pids_cgroup: None,
+            pidfd: false,
+            warm_workers: true,
+            spawned: true,
+            job_object: false,
+            low_integrity: false,
+            no_proc: true,
+        };
+        assert_eq!(
+            macos.to_string(),
+            "isolation: verdict outside the candidate's process, candidates spawned, not forked, process group, rlimits; missing: capability drop, subreaper, network namespace, pids cgroup, landlock (reads and writes are not confined: the candidate can read what its user can read, task files included), seccomp (unix sockets of the host are reachable)"
+        );
+        let windows = Isolation {
+            process_group: false,
+            rlimits: false,
+            pids_limit: 64,
+            job_object: true,
+            low_integrity: true,
+            ..macos
+        };
+        assert_eq!(
+            windows.to_string(),
+            "isolation: verdict outside the candidate's process, candidates spawned, not forked, job object (killed as a whole, 64 processes, memory, CPU time), low integrity; missing: capability drop, subreaper, network namespace, landlock (reads and writes are not confined: the candidate can read what its user can read, task files included), seccomp (unix sockets of the host are reachable)"
         );
     }
 }

@@ -22,6 +22,12 @@
 //! The worker kills the candidate's group at the deadline or when the tests are done, the zygote
 //! (a child subreaper) kills whatever it left. What each machine allows is reported by
 //! [`Verifier::isolation`].
+//!
+//! Where there is no fork or no Linux (Windows, macOS; on Linux `RSLM_VERIFY_DISABLE=fork`), the
+//! worker is the same trusted process but has no zygote: `spawned.py` starts each candidate as a
+//! new interpreter (Windows: in its own Job Object, at Low integrity; elsewhere in its own
+//! process group with rlimits), linked to the worker by a socket, and the worker talks to rslm
+//! over pipes. The platform code lives in `crate::platform`.
 
 pub mod config;
 mod isolation;

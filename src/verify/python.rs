@@ -17,14 +17,18 @@ pub struct Python {
     pub has_pytest: bool,
 }
 
-/// The interpreter asked for, before resolution: the config's, else `RSLM_PYTHON`, else `python3`.
+/// The interpreter looked up on PATH without `RSLM_PYTHON`: Windows' installer names it `python`.
+const DEFAULT_PYTHON: &str = if cfg!(windows) { "python" } else { "python3" };
+
+/// The interpreter asked for, before resolution: the config's, else `RSLM_PYTHON`, else
+/// [`DEFAULT_PYTHON`].
 pub fn requested(configured: Option<&Path>) -> PathBuf {
     if let Some(path) = configured {
         return path.to_path_buf();
     }
     match std::env::var_os("RSLM_PYTHON") {
         Some(value) if !value.is_empty() => PathBuf::from(value),
-        _ => PathBuf::from("python3"),
+        _ => PathBuf::from(DEFAULT_PYTHON),
     }
 }
 

@@ -12,9 +12,17 @@ use super::worker::{self, Failure, Launch, Request};
 use super::{Isolation, Mode, Verdict, VerdictKind, VerifierConfig};
 use crate::tasks::Task;
 
-/// The worker script, written into the verifier's private temp dir at start: the confinement
-/// layers (Landlock, seccomp, capabilities, pids cgroups), then the worker itself.
-const HARNESS_PY: &str = concat!(include_str!("confine.py"), include_str!("harness.py"));
+/// The worker script, written into the verifier's private temp dir at start: on Linux the
+/// confinement layers (Landlock, seccomp, capabilities, pids cgroups), then the worker itself,
+/// then its way of spawning candidates where it cannot fork them (and the entry point).
+#[cfg(target_os = "linux")]
+const HARNESS_PY: &str = concat!(
+    include_str!("confine.py"),
+    include_str!("harness.py"),
+    include_str!("spawned.py")
+);
+#[cfg(not(target_os = "linux"))]
+const HARNESS_PY: &str = concat!(include_str!("harness.py"), include_str!("spawned.py"));
 
 /// Time a worker gets beyond the candidate's deadline to kill, reap and clean up.
 const CLEANUP_GRACE: Duration = Duration::from_secs(10);
@@ -23,7 +31,8 @@ const CLEANUP_GRACE: Duration = Duration::from_secs(10);
 pub const LOG_CAP: usize = 8000;
 
 /// Environment variable naming isolation layers or optimisations to leave out (`landlock`,
-/// `seccomp`, `netns`, `pids`, `pytest-config`), for diagnosing a machine where one misbehaves.
+/// `seccomp`, `netns`, `pids`, `pytest-config`; `fork`: spawn each candidate as a fresh
+/// interpreter, as on Windows and macOS), for diagnosing a machine where one misbehaves.
 /// Never needed in normal use; the judge's separation from the candidate cannot be left out.
 pub const DISABLE_ENV: &str = "RSLM_VERIFY_DISABLE";
 
@@ -57,8 +66,7 @@ impl Verifier {
         // Nothing a candidate runs may read this process's memory or /proc/<pid>/environ (which
         // holds RSLM_API_KEY): a non-dumpable process needs CAP_SYS_PTRACE for either, and every
         // candidate has dropped all capabilities. Harmless where it fails.
-        let _ =
-            rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+        crate::platform::forbid_memory_reading();
         let requested = python::requested(config.python.as_deref());
         let mut interpreter = python::resolve(&requested)?;
         if config.mode == Mode::Pytest && config.project_env && !interpreter.has_pytest {
@@ -81,6 +89,7 @@ impl Verifier {
             root: root.path().to_path_buf(),
             mode: config.mode,
             disable: disable.to_string(),
+            spawned: !crate::platform::FORKS_CANDIDATES || disable.split(',').any(|d| d == "fork"),
         };
         let workers = config.effective_workers();
         let pool = Pool::new(launch, workers);
@@ -152,8 +161,8 @@ impl Verifier {
             Err(failure) => {
                 let candidate = failure.candidate();
                 self.pool.discard(worker);
-                if let Some(pgid) = candidate {
-                    worker::kill_group(pgid);
+                if let Some(pid) = candidate {
+                    worker::kill_candidate(pid);
                 }
                 let ms = started.elapsed().as_secs_f64() * 1000.0;
                 let (kind, log) = match failure {
@@ -254,7 +263,7 @@ fn remove_stale_work_dirs() {
         let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
             continue;
         };
-        if !Path::new(&format!("/proc/{pid}")).exists() {
+        if !crate::platform::process_alive(i64::from(pid)) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }

@@ -1,11 +1,8 @@
-//! One Python worker process (`harness.py`) and the line protocol to it over a Unix socket.
-//! A socket rather than pipes because it has read timeouts: a worker that stops answering
-//! (frozen, or a bug) must never hold a caller past its deadline.
+//! One Python worker process (`harness.py`) and the line protocol to it. Every read has a
+//! deadline: a worker that stops answering (frozen, or a bug) must never hold a caller past it.
+//! The link is a Unix socket where workers fork candidates, else pipes read by a thread
+//! (`crate::platform`).
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::os::fd::OwnedFd;
-use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,6 +11,7 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use super::{Isolation, Mode, VerdictKind};
+use crate::platform::{self, Link, LinkError, PendingLink};
 
 /// How long a new worker may take to import what it needs and report ready, unless
 /// [`START_TIMEOUT_ENV`] says otherwise (a heavily loaded machine can need more).
@@ -40,6 +38,9 @@ pub(super) struct Launch {
     pub mode: Mode,
     /// Layers to leave out (`landlock`, `netns`), for diagnosis and for tests.
     pub disable: String,
+    /// Candidates are spawned as fresh interpreters (`spawned.py`) instead of forked from a
+    /// zygote: where there is no fork or no Linux, and with `fork` in `disable`.
+    pub spawned: bool,
 }
 
 /// What a worker says once it is ready.
@@ -102,17 +103,17 @@ struct Started {
 
 pub(super) struct Worker {
     child: Child,
+    /// The worker and whatever it started, killed together.
+    tree: platform::ProcessTree,
     /// The worker's own pids cgroup, removed once it is dead.
     cgroup: Option<PathBuf>,
-    reader: BufReader<UnixStream>,
-    writer: UnixStream,
+    link: Link,
     line: String,
 }
 
 impl Worker {
     /// Starts a worker and waits until it reports ready.
     pub fn spawn(launch: &Launch, index: u64) -> anyhow::Result<(Worker, Ready)> {
-        let (ours, theirs) = UnixStream::pair().context("cannot create a socket pair")?;
         let log_path = launch.root.join(format!("worker-{index}.log"));
         let log = std::fs::File::create(&log_path)
             .with_context(|| format!("cannot create {}", log_path.display()))?;
@@ -121,6 +122,7 @@ impl Worker {
             "root": launch.root,
             "strict_equal": crate::tasks::render::STRICT_EQUAL_PY,
             "disable": launch.disable,
+            "spawn": launch.spawned,
         });
         let mut command = Command::new(&launch.python);
         // Fast mode needs only the standard library: -S skips site (and any .pth files a
@@ -137,30 +139,29 @@ impl Worker {
             .arg(&launch.harness)
             .arg(config.to_string())
             .env_clear()
-            .envs([
-                ("PATH", "/usr/bin:/bin"),
-                ("HOME", &launch.root.to_string_lossy()),
-                ("TMPDIR", &launch.root.to_string_lossy()),
-                ("TZ", "UTC"),
-                ("LANG", "C.UTF-8"),
-                ("PYTHONHASHSEED", "0"),
-                ("PYTHONDONTWRITEBYTECODE", "1"),
-                ("PYTHONNOUSERSITE", "1"),
-            ])
+            .envs(platform::worker_env(&launch.root))
             .current_dir(&launch.root)
-            .stdin(Stdio::from(OwnedFd::from(theirs.try_clone()?)))
-            .stdout(Stdio::from(OwnedFd::from(theirs)))
-            .stderr(Stdio::from(log))
-            .process_group(0);
-        let child = command
+            .stderr(Stdio::from(log));
+        let pending = PendingLink::attach(&mut command, !launch.spawned)
+            .context("cannot create the worker's link")?;
+        let mut child = command
             .spawn()
             .with_context(|| format!("cannot start {}", launch.python.display()))?;
-        let writer = ours.try_clone()?;
+        let started = platform::ProcessTree::adopt(&child)
+            .and_then(|tree| Ok((tree, pending.connect(&mut child)?)));
+        let (tree, link) = match started {
+            Ok(started) => started,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(anyhow::anyhow!("cannot set up the worker's process: {e}"));
+            }
+        };
         let mut worker = Worker {
             child,
+            tree,
             cgroup: None,
-            reader: BufReader::new(ours),
-            writer,
+            link,
             line: String::new(),
         };
         let wait = ready_timeout();
@@ -212,10 +213,7 @@ impl Worker {
         let mut payload =
             serde_json::to_vec(request).map_err(|e| Failure::Protocol(e.to_string()))?;
         payload.push(b'\n');
-        self.writer
-            .set_write_timeout(Some(Duration::from_secs(10)))
-            .map_err(|e| Failure::Protocol(e.to_string()))?;
-        if let Err(e) = self.writer.write_all(&payload) {
+        if let Err(e) = self.link.write_all(&payload) {
             return Err(match e.kind() {
                 std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset => {
                     Failure::Died { candidate: None }
@@ -240,62 +238,55 @@ impl Worker {
     }
 
     fn read_line(&mut self, deadline: Instant) -> Result<(), Failure> {
-        self.line.clear();
-        loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Err(Failure::Unresponsive { candidate: None });
-            }
-            if let Err(e) = self.reader.get_ref().set_read_timeout(Some(remaining)) {
-                return Err(Failure::Protocol(e.to_string()));
-            }
-            match self.reader.read_line(&mut self.line) {
-                Ok(0) => return Err(Failure::Died { candidate: None }),
-                Ok(_) if self.line.ends_with('\n') => return Ok(()),
-                Ok(_) => continue,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    continue;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => return Err(Failure::Died { candidate: None }),
-            }
-        }
+        self.link
+            .read_line(&mut self.line, deadline)
+            .map_err(|e| match e {
+                LinkError::Closed => Failure::Died { candidate: None },
+                LinkError::TimedOut => Failure::Unresponsive { candidate: None },
+                LinkError::Other(why) => Failure::Protocol(why),
+            })
     }
 
     /// Ends an idle worker the way it expects: its socket closes, it reaps its zygote and exits
     /// (so the CPU of both is accounted to this process), killed only if it takes longer than
     /// a moment.
     pub fn shutdown(self) {
-        let _ = self.writer.shutdown(std::net::Shutdown::Both);
+        let Worker {
+            mut child,
+            mut tree,
+            cgroup,
+            link,
+            ..
+        } = self;
+        link.close();
         let deadline = Instant::now() + Duration::from_secs(2);
-        let mut worker = self;
         while Instant::now() < deadline {
-            if matches!(worker.child.try_wait(), Ok(Some(_))) {
+            if matches!(child.try_wait(), Ok(Some(_))) {
                 break;
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-        worker.kill();
+        end(&mut child, &mut tree, cgroup);
     }
 
     /// Kills the worker and reaps it. Its current candidate (if any) dies with it through
     /// PR_SET_PDEATHSIG; the caller kills that candidate's group too.
     pub fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if let Some(cgroup) = self.cgroup.take() {
-            // Its last tasks may take a moment to exit after the worker's death.
-            for _ in 0..100 {
-                if std::fs::remove_dir(&cgroup).is_ok() || !cgroup.exists() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(10));
+        end(&mut self.child, &mut self.tree, self.cgroup.take());
+    }
+}
+
+fn end(child: &mut Child, tree: &mut platform::ProcessTree, cgroup: Option<PathBuf>) {
+    let _ = child.kill();
+    tree.kill();
+    let _ = child.wait();
+    if let Some(cgroup) = cgroup {
+        // Its last tasks may take a moment to exit after the worker's death.
+        for _ in 0..100 {
+            if std::fs::remove_dir(&cgroup).is_ok() || !cgroup.exists() {
+                break;
             }
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 }
@@ -318,9 +309,7 @@ impl Failure {
     }
 }
 
-/// Kills a candidate's whole process group (after its worker died or hung).
-pub(super) fn kill_group(pgid: i32) {
-    if let Some(pid) = rustix::process::Pid::from_raw(pgid) {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-    }
+/// Kills a candidate's whole process group or job (after its worker died or hung).
+pub(super) fn kill_candidate(pid: i32) {
+    platform::kill_candidate(pid);
 }

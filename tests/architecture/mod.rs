@@ -22,6 +22,7 @@ const LOWER: &[&str] = &[
     "lab",
     "memory",
     "output",
+    "platform",
     "plot",
     "progress",
     "prompt",

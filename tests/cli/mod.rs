@@ -5,12 +5,16 @@ mod bounds;
 mod ecosystem;
 mod evidence;
 mod foundation;
+// Unix sockets, /proc and signals.
+#[cfg(target_os = "linux")]
 mod hostile_loop;
 mod input_limits;
+#[cfg(unix)]
 mod interrupt;
 mod loop_tests;
 mod lora;
 mod outputs;
+mod powershell_twins;
 mod promotion;
 mod provenance;
 mod real_learning;

@@ -137,9 +137,10 @@ fn cases(outside: &str, port: u16) -> Vec<Case> {
     ]
 }
 
-fn run_table(mode: Mode, test: &str) {
+/// Runs the table (or the cases named in `only`) with the layers in `disable` left out.
+pub(super) fn run_table(mode: Mode, test: &str, disable: &str, only: Option<&[&str]>) {
     let _serial = serial();
-    let Some(verifier) = verifier(mode, test) else {
+    let Some(verifier) = verifier_without(mode, test, disable) else {
         return;
     };
     let root = verifier.work_dir().to_string_lossy().to_string();
@@ -152,7 +153,18 @@ fn run_table(mode: Mode, test: &str) {
     let deadline = rslm::verify::wall_limit(verifier.timeout());
     let mut problems = Vec::new();
     eprintln!("{}", verifier.isolation());
-    for case in cases(&outside.to_string_lossy(), port) {
+    let table = cases(&outside.to_string_lossy(), port);
+    if let Some(names) = only {
+        let known: Vec<&str> = table.iter().map(|c| c.name).collect();
+        assert!(
+            names.iter().all(|n| known.contains(n)),
+            "unknown case in {names:?}"
+        );
+    }
+    for case in table {
+        if only.is_some_and(|names| !names.contains(&case.name)) {
+            continue;
+        }
         let started = Instant::now();
         let verdict = verifier.verify(&task, &case.code);
         let took = started.elapsed();
@@ -204,12 +216,12 @@ fn run_table(mode: Mode, test: &str) {
 
 #[test]
 fn adversarial_candidates_fast_mode() {
-    run_table(Mode::Fast, "adversarial_candidates_fast_mode");
+    run_table(Mode::Fast, "adversarial_candidates_fast_mode", "", None);
 }
 
 #[test]
 fn adversarial_candidates_pytest_mode() {
-    run_table(Mode::Pytest, "adversarial_candidates_pytest_mode");
+    run_table(Mode::Pytest, "adversarial_candidates_pytest_mode", "", None);
 }
 
 #[test]

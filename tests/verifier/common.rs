@@ -38,11 +38,20 @@ pub fn config(mode: Mode, python: Option<PathBuf>, timeout: Duration) -> Verifie
 
 /// A verifier for `mode`, or `None` (skipped, with a message) for pytest mode without pytest.
 pub fn verifier(mode: Mode, test: &str) -> Option<Verifier> {
+    verifier_without(mode, test, "")
+}
+
+/// [`verifier`] with the named layers left out (`fork`: candidates spawned as on Windows and
+/// macOS).
+pub fn verifier_without(mode: Mode, test: &str, disable: &str) -> Option<Verifier> {
     let (python, timeout) = match mode {
         Mode::Fast => (None, Duration::from_millis(500)),
         Mode::Pytest => (Some(pytest_python(test)?), Duration::from_secs(5)),
     };
-    Some(Verifier::start(config(mode, python, timeout)).expect("verifier starts"))
+    Some(
+        Verifier::start_with_disabled(config(mode, python, timeout), disable)
+            .expect("verifier starts"),
+    )
 }
 
 /// `add_const_1(n)`: returns n + 1. Rendered exactly as bundled tasks are.

@@ -443,9 +443,10 @@ fn run_cheats(
     problems
 }
 
-fn run_hostile_table(mode: Mode, test: &str) {
+/// Runs the cheats (those named in `only`, or all) with the layers in `disable` left out.
+pub(super) fn run_hostile_table(mode: Mode, test: &str, disable: &str, only: Option<&[&str]>) {
     let _serial = serial();
-    let Some(verifier) = verifier(mode, test) else {
+    let Some(verifier) = verifier_without(mode, test, disable) else {
         return;
     };
     eprintln!("{}", verifier.isolation());
@@ -453,7 +454,13 @@ fn run_hostile_table(mode: Mode, test: &str) {
     let root = verifier.work_dir().to_string_lossy().to_string();
     let task = add_one_task();
     let mut world = World::new(&task, Some(verifier.work_dir()), &pythons());
-    let table = cheats::table(&world.ctx);
+    let mut table = cheats::table(&world.ctx);
+    if let Some(names) = only {
+        let known: Vec<&str> = table.iter().map(|c| c.name).collect();
+        let unknown: Vec<&&str> = names.iter().filter(|n| !known.contains(n)).collect();
+        assert!(unknown.is_empty(), "unknown cheats {unknown:?}");
+        table.retain(|c| names.contains(&c.name));
+    }
     let cases = table.len();
     let mut problems = run_cheats(&verifier, &task, &mut world, table, Some(ADD_ONE));
     drop(verifier);
@@ -476,12 +483,12 @@ fn run_hostile_table(mode: Mode, test: &str) {
 
 #[test]
 fn hostile_generic_cheats_fast_mode() {
-    run_hostile_table(Mode::Fast, "hostile_generic_cheats_fast_mode");
+    run_hostile_table(Mode::Fast, "hostile_generic_cheats_fast_mode", "", None);
 }
 
 #[test]
 fn hostile_generic_cheats_pytest_mode() {
-    run_hostile_table(Mode::Pytest, "hostile_generic_cheats_pytest_mode");
+    run_hostile_table(Mode::Pytest, "hostile_generic_cheats_pytest_mode", "", None);
 }
 
 /// Bundled tasks of other shapes (lists, dicts, strings, two arguments): the strongest cheats,

@@ -8,3 +8,4 @@ mod confinement;
 mod hostile;
 mod humaneval;
 mod modes;
+mod spawned;

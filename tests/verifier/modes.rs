@@ -6,7 +6,7 @@ use rslm::verify::{Mode, VerdictKind, Verifier, VerifierConfig};
 
 use super::common::*;
 
-fn check_basic_verdicts(verifier: &Verifier) {
+pub(super) fn check_basic_verdicts(verifier: &Verifier) {
     let task = add_one_task();
     let pass = verifier.verify(&task, ADD_ONE);
     assert_eq!(pass.verdict, VerdictKind::Pass, "{pass:#?}");
