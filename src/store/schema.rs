@@ -323,6 +323,7 @@ CREATE TABLE consolidation_marks (
     last_episode_id INTEGER NOT NULL,
     last_failure_id INTEGER NOT NULL,
     at TEXT NOT NULL DEFAULT NOW
+);
 "#;
 
 /// The stages of `self-improve --rounds`, one row per round and stage of a self-improve run, so
