@@ -2,11 +2,11 @@
 # the only one measured). Same layout under .rslm\, same pins, same Python helper.
 #
 #   scripts\model_server.ps1 start [-Port N] [-Threads N] [-Parallel N] [-Ctx N] [-Lora FILE,...]
-#   scripts\model_server.ps1 stop | restart | status | env | bench
+#   scripts\model_server.ps1 stop | restart | status | env | bench | install
 #   Invoke-Expression (scripts\model_server.ps1 env)   # sets $env:RSLM_BASE_URL, $env:RSLM_MODEL
 [CmdletBinding()]
 param(
-    [Parameter(Position = 0)][ValidateSet('start', 'stop', 'restart', 'status', 'env', 'bench', 'help')]
+    [Parameter(Position = 0)][ValidateSet('start', 'stop', 'restart', 'status', 'env', 'bench', 'install', 'help')]
     [string]$Command = 'help',
     [int]$Port = 0,
     [int]$Threads = 0,
@@ -165,8 +165,19 @@ function Start-Server {
     Write-EnvLines 'plain'
 }
 
+# Only installs xllamacpp and SmolLM2 (what `rslm server start --kind llamacpp` runs).
+function Install-Server {
+    New-Item -ItemType Directory -Force -Path $Run, $Models | Out-Null
+    Install-Venv
+    & $VPy -c 'import xllamacpp' 2>$null
+    if ($LASTEXITCODE -ne 0) { Fail 'cannot import xllamacpp from the venv (see: python -c "import xllamacpp")' }
+    & $VPy $Helper fetch-model $Models --log $PipLog
+    if ($LASTEXITCODE -ne 0) { exit 1 }
+}
+
 switch ($Command) {
     'start' { Start-Server }
+    'install' { Install-Server }
     'stop' { Stop-Server }
     'restart' { Stop-Server; Start-Server }
     'status' {

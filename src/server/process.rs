@@ -51,8 +51,8 @@ pub fn spawn(mut command: Command, log: &Path, tie_to_parent: bool) -> anyhow::R
 }
 
 /// Whether `pid` is a live process (a zombie counts as gone).
+#[cfg(target_os = "linux")]
 pub fn alive(pid: u32) -> bool {
-    #[cfg(target_os = "linux")]
     {
         match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
             Ok(stat) => {
@@ -62,19 +62,17 @@ pub fn alive(pid: u32) -> bool {
             Err(_) => false,
         }
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let Some(pid) = i32::try_from(pid)
-            .ok()
-            .and_then(rustix::process::Pid::from_raw)
-        else {
-            return false;
-        };
-        rustix::process::test_kill_process(pid).is_ok()
-    }
+}
+
+/// Whether any process of group `pgid` is alive (on Windows, which has no process groups, the
+/// process whose id the group carries).
+#[cfg(windows)]
+pub fn group_alive(pgid: u32) -> bool {
+    crate::platform::process_alive(i64::from(pgid))
 }
 
 /// Whether any process of group `pgid` is alive.
+#[cfg(unix)]
 pub fn group_alive(pgid: u32) -> bool {
     let Some(pid) = i32::try_from(pgid)
         .ok()
@@ -100,6 +98,7 @@ pub fn group_alive(pgid: u32) -> bool {
 }
 
 /// The process group of `pid` (Linux, from /proc).
+#[cfg(target_os = "linux")]
 pub fn group_of(pid: u32) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = stat.rsplit_once(')')?.1;
@@ -107,7 +106,14 @@ pub fn group_of(pid: u32) -> Option<u32> {
     rest.split_whitespace().nth(2)?.parse().ok()
 }
 
-fn signal_group(pgid: u32, signal: rustix::process::Signal) {
+/// Asks every process of the group to stop (`force`: kills them).
+#[cfg(unix)]
+fn signal_group(pgid: u32, force: bool) {
+    let signal = if force {
+        rustix::process::Signal::KILL
+    } else {
+        rustix::process::Signal::TERM
+    };
     if let Some(pid) = i32::try_from(pgid)
         .ok()
         .and_then(rustix::process::Pid::from_raw)
@@ -116,10 +122,24 @@ fn signal_group(pgid: u32, signal: rustix::process::Signal) {
     }
 }
 
+/// Windows has no process groups: `taskkill /T` ends the process and the tree it started.
+#[cfg(windows)]
+fn signal_group(pid: u32, force: bool) {
+    let mut taskkill = Command::new("taskkill");
+    taskkill.args(["/T", "/PID", &pid.to_string()]);
+    if force {
+        taskkill.arg("/F");
+    }
+    let _ = taskkill
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
 /// Stops every process of group `pgid`: SIGTERM, up to `GRACE`, then SIGKILL. `child` (when
 /// rslm started it in this process) is reaped. Returns whether SIGKILL was needed.
 pub fn stop_group(pgid: u32, mut child: Option<&mut Child>) -> anyhow::Result<bool> {
-    signal_group(pgid, rustix::process::Signal::TERM);
+    signal_group(pgid, false);
     let started = Instant::now();
     let mut killed = false;
     loop {
@@ -130,7 +150,7 @@ pub fn stop_group(pgid: u32, mut child: Option<&mut Child>) -> anyhow::Result<bo
             break;
         }
         if started.elapsed() > GRACE && !killed {
-            signal_group(pgid, rustix::process::Signal::KILL);
+            signal_group(pgid, true);
             killed = true;
         }
         if started.elapsed() > GRACE * 2 {

@@ -43,7 +43,8 @@ impl Store {
             );
         }
         tx.execute_batch(
-            "DELETE FROM rule_sources; DELETE FROM procedure_sources; DELETE FROM knowledge_events;",
+            "DELETE FROM rule_sources; DELETE FROM procedure_sources; DELETE FROM knowledge_events;
+             DELETE FROM rule_attempts; DELETE FROM contrasts; DELETE FROM consolidation_marks;",
         )?;
         let wiped = Wiped {
             rules: tx.execute("DELETE FROM semantic_rules", [])?,

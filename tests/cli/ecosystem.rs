@@ -522,6 +522,7 @@ fn wipe_memory_deletes_what_was_learned_and_keeps_the_record() {
     assert_eq!(count(&db, "SELECT count(*) FROM eval_runs"), 2);
 }
 
+#[cfg(unix)]
 #[test]
 fn pytest_mode_uses_the_project_venv_when_the_interpreter_has_no_pytest() {
     let Some(venv) = std::env::var_os("RSLM_PYTHON")

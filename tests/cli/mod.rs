@@ -21,6 +21,8 @@ mod real_learning;
 mod real_model;
 mod rounds;
 mod semantic;
+// Process groups and signals.
+#[cfg(unix)]
 mod server;
 mod snapshots;
 mod stores;

@@ -249,10 +249,11 @@ fn procedures_are_shown_with_the_tasks_own_names_and_values() {
 fn a_store_of_the_previous_schema_is_upgraded_and_its_knowledge_measured() {
     let (_dir, db, tasks, _server) = fixture(renamed);
     consolidate(&tasks, &db);
-    // Back to schema 4: no effects, votes, scopes, contrasts or marks.
+    // Back to schema 5 (before the knowledge migration, v6): no effects, votes, scopes,
+    // contrasts or marks, and none of what came after it (v7: round steps).
     let conn = rusqlite::Connection::open(&db).unwrap();
     let mut sql = String::from(
-        "DROP INDEX procedures_by_pattern; DROP INDEX rules_by_scope; DROP TABLE rule_attempts;
+        "DROP TABLE round_steps; DROP INDEX procedures_by_pattern; DROP INDEX rules_by_scope; DROP TABLE rule_attempts;
          DROP TABLE contrasts; DROP TABLE consolidation_marks; ALTER TABLE semantic_rules DROP COLUMN scope;",
     );
     for table in ["semantic_rules", "procedures"] {
@@ -260,7 +261,7 @@ fn a_store_of_the_previous_schema_is_upgraded_and_its_knowledge_measured() {
             sql.push_str(&format!("ALTER TABLE {table} DROP COLUMN {column};"));
         }
     }
-    sql.push_str("PRAGMA user_version = 4;");
+    sql.push_str("PRAGMA user_version = 5;");
     conn.execute_batch(&sql).unwrap();
     drop(conn);
     let report = consolidate(&tasks, &db);

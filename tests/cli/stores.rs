@@ -79,6 +79,7 @@ fn a_damaged_store_is_named_by_init_db_and_not_called_up_to_date() {
 
 /// `rslm` as a user for whom `path`'s folder is read-only. Root ignores file modes, so when the
 /// tests run as root (CI does) the command runs as `nobody`, for whom the modes hold.
+#[cfg(unix)]
 fn rslm_without_write_access() -> assert_cmd::Command {
     use std::os::unix::process::CommandExt as _;
     let mut command = crate::support::command::Rslm::new().into_command();
@@ -88,6 +89,7 @@ fn rslm_without_write_access() -> assert_cmd::Command {
     assert_cmd::Command::from_std(command)
 }
 
+#[cfg(unix)]
 #[test]
 fn a_store_in_a_read_only_folder_can_be_read_and_a_write_names_the_store() {
     use std::os::unix::fs::PermissionsExt as _;
