@@ -265,7 +265,7 @@ fn run_in_lab(
         dir: &dir,
     });
     if let Some(budget) = plan.time_budget {
-        watch_budget(budget);
+        crate::stop::after(budget, "self-improve");
     }
     let mut context = RunContext {
         run_id,
@@ -409,12 +409,6 @@ fn stop_reason(plan: &RoundsPlan, started: Instant) -> Option<String> {
     crate::stop::flag()
         .load(Ordering::SeqCst)
         .then(|| "interrupted (Ctrl-C)".to_string())
-}
-
-/// When the budget runs out mid-stage, the stage is stopped as Ctrl-C stops it (tasks in flight
-/// finish, the rest is left for `--resume`).
-fn watch_budget(budget: Duration) {
-    crate::stop::after(budget, "self-improve");
 }
 
 /// Test hook: abort (no clean-up, as kill -9) when `RSLM_TEST_ABORT_AT` names this stage.

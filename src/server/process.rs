@@ -53,14 +53,12 @@ pub fn spawn(mut command: Command, log: &Path, tie_to_parent: bool) -> anyhow::R
 /// Whether `pid` is a live process (a zombie counts as gone).
 #[cfg(target_os = "linux")]
 pub fn alive(pid: u32) -> bool {
-    {
-        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-            Ok(stat) => {
-                let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
-                !matches!(state.and_then(|s| s.chars().next()), Some('Z' | 'X') | None)
-            }
-            Err(_) => false,
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
+            !matches!(state.and_then(|s| s.chars().next()), Some('Z' | 'X') | None)
         }
+        Err(_) => false,
     }
 }
 
